@@ -1,1 +1,5 @@
-//! Python packaging primitives.
+//! Python packaging primitives shared by the analyzers.
+
+mod name;
+
+pub use name::normalize_name;
