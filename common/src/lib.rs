@@ -1,1 +1,27 @@
+//! What the four analyzers share: the result document and its envelope, output sinks, exit
+//! codes, command-line conventions, logging, and the Python packaging primitives.
+
+pub mod cli;
+pub mod clock;
+pub mod document;
+pub mod error;
+pub mod exit;
+pub mod host;
+pub mod http;
+pub mod json;
+pub mod output;
+pub mod progress;
 pub mod python;
+pub mod runner;
+pub mod secret;
+
+#[cfg(feature = "golden")]
+pub mod golden;
+
+pub use cli::{GlobalArgs, LogFormat, OutputArgs};
+pub use document::{AnalyzerInfo, Document, Failure, Metadata, Outcome, document_schema};
+pub use error::AnalyzerError;
+pub use exit::{ErrorKind, ExitStatus};
+pub use output::OutputTarget;
+pub use runner::{Analysis, AnalyzerCli, run, run_from};
+pub use secret::Secret;

@@ -1,0 +1,102 @@
+//! Options every analyzer shares, and the logging they configure.
+//!
+//! Their environment variables differ per binary (Thoth's templates set `THOTH_ANALYZER_OUTPUT`
+//! for package-extract but `THOTH_SOLVER_OUTPUT` for the solver), so they are attached when the
+//! command is built, by [`crate::runner`], from the binary's [`crate::AnalyzerInfo`].
+
+use clap::{ArgAction, Args, ValueEnum};
+use serde::Serialize;
+
+use crate::output::OutputTarget;
+
+/// Options of the top-level command (Thoth's click group).
+#[derive(Debug, Clone, Args, Serialize)]
+pub struct GlobalArgs {
+    /// More log output on stderr: -v for progress information, -vv for debugging. RUST_LOG,
+    /// when set, takes precedence.
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    #[serde(serialize_with = "serialize_verbosity")]
+    pub verbose: u8,
+
+    /// Log line format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// Free-form JSON recorded in the document's metadata (Thoth's workflows pass the origin and
+    /// environment type here); not used by the analysis.
+    #[arg(long, value_name = "JSON", global = true)]
+    pub metadata: Option<String>,
+
+    /// Print the JSON Schema of this analyzer's document and exit.
+    #[arg(long, global = true)]
+    #[serde(skip)]
+    pub json_schema: bool,
+}
+
+/// Thoth recorded `verbose` as a bool; a count above zero is `true`.
+fn serialize_verbosity<S: serde::Serializer>(v: &u8, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bool(*v > 0)
+}
+
+/// Reads a verbosity from the environment: a count (`2`) or a boolean word (`True`, `yes`, `0`),
+/// since Thoth's variables were booleans.
+pub fn parse_verbosity(value: &str) -> Result<u8, String> {
+    let v = value.trim().to_ascii_lowercase();
+    if let Ok(n) = v.parse::<u8>() {
+        return Ok(n);
+    }
+    match v.as_str() {
+        "" | "false" | "no" | "off" | "n" | "f" => Ok(0),
+        "true" | "yes" | "on" | "y" | "t" => Ok(1),
+        _ => Err(format!("expected a count or true/false, got {value:?}")),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Options of every analysis subcommand: where the document goes and how it looks.
+#[derive(Debug, Clone, Args, Serialize)]
+pub struct OutputArgs {
+    /// Where to write the document: - for stdout, a file path (written atomically), or an
+    /// http(s):// URL to POST it to.
+    #[arg(short, long, value_name = "TARGET", default_value = "-")]
+    pub output: OutputTarget,
+
+    /// Compact JSON instead of indented.
+    #[arg(short = 'P', long)]
+    pub no_pretty: bool,
+
+    /// Make two runs on the same input byte-identical: blank hostname and duration, and take
+    /// datetime and timestamp from SOURCE_DATE_EPOCH (the epoch when unset).
+    #[arg(long)]
+    pub reproducible: bool,
+}
+
+/// Installs the stderr logger. `RUST_LOG` wins over the verbosity flags.
+pub fn init_logging(verbosity: u8, format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbosity {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(verbosity > 1);
+    // A second initialisation (tests calling run twice) is harmless; ignore it.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
