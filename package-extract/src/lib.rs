@@ -1,5 +1,9 @@
 //! package-extract: inventory a container image without unpacking it or running anything from it.
 
+pub mod catalog;
+pub mod path;
+pub mod tree;
+
 use clap::{Args, Parser, Subcommand};
 use common::{AnalyzerCli, AnalyzerError, AnalyzerInfo, GlobalArgs, OutputArgs, Secret};
 use schemars::JsonSchema;

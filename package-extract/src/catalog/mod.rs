@@ -1,0 +1,113 @@
+//! One module per ecosystem; each reads the merged [`FileTree`] and fills its part of the report.
+//!
+//! [`capture`] is the single place that says which files' bytes the layer walk keeps, so memory
+//! stays bounded by what the catalogers need, not by the image size.
+
+use crate::path::ImagePath;
+
+/// What the layer walk keeps of a regular file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// Only its path, kind, size and mode.
+    Nothing,
+    /// Its bytes (up to the capture limit).
+    Content,
+    /// Its SHA-256.
+    Digest,
+}
+
+/// Files that are kept whole: package databases, metadata, configuration.
+pub fn capture(path: &ImagePath, python_files: bool) -> Capture {
+    let s = path.as_str();
+    let name = path.file_name();
+    let parent_name = path
+        .parent()
+        .map(|p| p.file_name().to_owned())
+        .unwrap_or_default();
+    let content = matches!(
+        s,
+        "/etc/os-release"
+            | "/usr/lib/os-release"
+            | "/var/lib/dpkg/status"
+            | "/usr/local/cuda/version.txt"
+            | "/usr/local/cuda/version.json"
+            | "/opt/aicoe-ci/Pipfile"
+            | "/opt/aicoe-ci/Pipfile.lock"
+            | "/etc/ld.so.conf"
+            | "/lib/apk/db/installed"
+    ) || s.starts_with("/var/lib/dpkg/status.d/")
+        || s.starts_with("/etc/ld.so.conf.d/")
+        || (parent_name.ends_with(".dist-info")
+            && matches!(
+                name,
+                "METADATA" | "RECORD" | "INSTALLER" | "entry_points.txt" | "top_level.txt"
+            ))
+        || (parent_name.ends_with(".egg-info")
+            && matches!(
+                name,
+                "PKG-INFO" | "installed-files.txt" | "SOURCES.txt" | "top_level.txt"
+            ))
+        || name.ends_with(".egg-info")
+        || name == "pyvenv.cfg"
+        || is_python_interpreter_name(name);
+    if content {
+        Capture::Content
+    } else if python_files && name.ends_with(".py") {
+        Capture::Digest
+    } else {
+        Capture::Nothing
+    }
+}
+
+/// Paths whose every layer version is kept, to tell which layer introduced a package.
+pub fn keeps_history(path: &ImagePath) -> bool {
+    let s = path.as_str();
+    s == "/var/lib/dpkg/status"
+        || s == "/lib/apk/db/installed"
+        || s.starts_with("/var/lib/dpkg/status.d/")
+}
+
+/// `python`, `python3`, `python3.11`, `python3.11d`, `pypy3`... (not `python3-config`).
+pub fn is_python_interpreter_name(name: &str) -> bool {
+    let rest = name
+        .strip_prefix("python")
+        .or_else(|| name.strip_prefix("pypy"));
+    match rest {
+        Some(rest) => rest
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == 'm' || c == 'd' || c == 't'),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(path: &str) -> Capture {
+        capture(&ImagePath::normalize(path).0, true)
+    }
+
+    #[test]
+    fn keeps_what_catalogers_read() {
+        assert_eq!(c("/var/lib/dpkg/status"), Capture::Content);
+        assert_eq!(c("/var/lib/dpkg/status.d/base"), Capture::Content);
+        assert_eq!(
+            c("/usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA"),
+            Capture::Content
+        );
+        assert_eq!(
+            c("/usr/lib/python3/dist-packages/six-1.16.0.egg-info"),
+            Capture::Content
+        );
+        assert_eq!(c("/opt/venv/pyvenv.cfg"), Capture::Content);
+        assert_eq!(c("/usr/bin/python3.11"), Capture::Content);
+        assert_eq!(c("/usr/lib/python3/dist-packages/six.py"), Capture::Digest);
+        assert_eq!(c("/usr/bin/python3-config"), Capture::Nothing);
+        assert_eq!(c("/usr/share/doc/README"), Capture::Nothing);
+        assert_eq!(
+            capture(&ImagePath::normalize("/x.py").0, false),
+            Capture::Nothing
+        );
+    }
+}
