@@ -1,5 +1,21 @@
 //! Python packaging primitives shared by the analyzers.
+//!
+//! One concept per module: project names (PEP 503), the target interpreter and platform,
+//! requirements and markers (PEP 508), wheel and sdist filenames and tags, core metadata
+//! (METADATA / PKG-INFO), and the files installed next to it (RECORD, entry_points.txt, ...).
+//! Versions and specifiers come from `pep440_rs`, re-exported here so the workspace names them
+//! through `common::python` only.
 
+mod environment;
+mod marker;
 mod name;
+mod requirement;
 
+pub use environment::{
+    DEFAULT_GLIBC, DEFAULT_MACOS, DEFAULT_MUSL, EnvironmentError, Implementation, Libc,
+    MARKER_KEYS, TargetEnvironment, TargetPlatform,
+};
+pub use marker::MarkerSyntaxError;
 pub use name::normalize_name;
+pub use pep440_rs::{Operator, Version, VersionParseError, VersionSpecifier, VersionSpecifiers};
+pub use requirement::{Requirement, RequirementError, ThothMarkerEvaluation};
