@@ -10,6 +10,8 @@ mod environment;
 mod marker;
 mod name;
 mod requirement;
+mod sdist;
+mod wheel;
 
 pub use environment::{
     DEFAULT_GLIBC, DEFAULT_MACOS, DEFAULT_MUSL, EnvironmentError, Implementation, Libc,
@@ -19,3 +21,5 @@ pub use marker::MarkerSyntaxError;
 pub use name::normalize_name;
 pub use pep440_rs::{Operator, Version, VersionParseError, VersionSpecifier, VersionSpecifiers};
 pub use requirement::{Requirement, RequirementError, ThothMarkerEvaluation};
+pub use sdist::{SdistFilename, SdistFilenameError, SdistFormat};
+pub use wheel::{BuildTag, WheelFilename, WheelFilenameError};
