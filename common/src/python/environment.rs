@@ -479,6 +479,7 @@ fn parse_platform_shorthand(platform: &str) -> Option<TargetPlatform> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

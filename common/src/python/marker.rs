@@ -307,6 +307,7 @@ impl MarkerList {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -246,6 +246,7 @@ fn marker_part(input: &str, has_url: bool) -> Option<&str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -155,6 +155,7 @@ fn split_extension(filename: &str) -> Result<(&str, SdistFormat), SdistFilenameE
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -309,6 +309,7 @@ fn platform_fits(tag: &str, platform: &TargetPlatform) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
