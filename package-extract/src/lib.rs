@@ -1,6 +1,8 @@
 //! package-extract: inventory a container image without unpacking it or running anything from it.
 
 pub mod catalog;
+pub mod digest;
+pub mod layers;
 pub mod path;
 pub mod tree;
 

@@ -1,0 +1,673 @@
+//! One layer, from compressed bytes to a [`LayerIndex`], in a single streaming pass: detect the
+//! compression, decompress, walk the tar, keep what [`crate::catalog::capture`] asks for, and
+//! verify the blob's digest at the end. Nothing is written to disk.
+
+use std::cell::Cell;
+use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use sha2::{Digest as _, Sha256};
+
+use crate::catalog::{Capture, capture};
+use crate::digest::{Digest, HashingReader};
+use crate::path::ImagePath;
+use crate::tree::{Entry, LayerIndex, Node};
+
+/// Bounds that end hostile input with a clear error instead of exhausting the machine.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Entries in one layer.
+    pub max_entries: u64,
+    /// Uncompressed bytes of one layer.
+    pub max_layer_bytes: u64,
+    /// Uncompressed / compressed, checked once a layer has expanded past `ratio_grace_bytes`.
+    pub max_expansion_ratio: u64,
+    pub ratio_grace_bytes: u64,
+    /// The largest file whose content is kept; larger ones are listed without content.
+    pub max_captured_file: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_entries: 2_000_000,
+            max_layer_bytes: 64 << 30,
+            max_expansion_ratio: 200,
+            ratio_grace_bytes: 256 << 20,
+            max_captured_file: 256 << 20,
+        }
+    }
+}
+
+/// What the layer's bytes should hash to.
+#[derive(Debug, Clone, Default)]
+pub struct Expected {
+    /// Of the blob as stored (OCI and registry manifests).
+    pub compressed: Option<Digest>,
+    /// Of the uncompressed tar (docker-archive `diff_ids`).
+    pub uncompressed: Option<Digest>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LayerError {
+    #[error("layer {layer}: digest mismatch: expected {expected}, the blob hashes to {actual}")]
+    DigestMismatch {
+        layer: usize,
+        expected: Digest,
+        actual: Digest,
+    },
+    #[error("layer {layer}: {message}")]
+    Limit { layer: usize, message: String },
+    #[error("layer {layer}: {message}")]
+    Corrupt { layer: usize, message: String },
+}
+
+/// Walks one layer. `python_files` says whether `.py` digests are kept.
+pub fn index_layer<R: Read>(
+    layer: usize,
+    blob: R,
+    expected: &Expected,
+    limits: &Limits,
+    python_files: bool,
+) -> Result<LayerIndex, LayerError> {
+    let corrupt = |message: String| LayerError::Corrupt { layer, message };
+    let consumed = Rc::new(Cell::new(0));
+    let mut compressed = BufReader::with_capacity(
+        256 << 10,
+        HashingReader::with_progress(blob, Rc::clone(&consumed)),
+    );
+    let magic = compressed
+        .fill_buf()
+        .map_err(|e| corrupt(format!("cannot read the blob: {e}")))?;
+    let kind = Compression::sniff(magic);
+    let guard = ExpansionGuard {
+        limits: limits.clone(),
+        consumed,
+    };
+    let mut index = LayerIndex::default();
+
+    // Each decoder borrows the compressed reader, so the rest of the blob can be hashed after
+    // the tar ends.
+    let walked = match kind {
+        Compression::Gzip => {
+            let decoder = flate2::bufread::MultiGzDecoder::new(&mut compressed);
+            walk(layer, decoder, &guard, &mut index, python_files, expected)
+        }
+        Compression::Zstd => match zstd::stream::read::Decoder::with_buffer(&mut compressed) {
+            Ok(decoder) => walk(layer, decoder, &guard, &mut index, python_files, expected),
+            Err(e) => Err(corrupt(format!("not a valid zstd stream: {e}"))),
+        },
+        Compression::None => walk(
+            layer,
+            &mut compressed,
+            &guard,
+            &mut index,
+            python_files,
+            expected,
+        ),
+    };
+    // A limit hit ends the layer at once; other failures first check the digest, because a
+    // blob that was corrupted in transit is best reported as a digest mismatch.
+    if let Err(e @ LayerError::Limit { .. }) = walked {
+        return Err(e);
+    }
+    let (actual, _) = compressed
+        .into_inner()
+        .finish()
+        .map_err(|e| corrupt(format!("cannot read the blob to its end: {e}")))?;
+    if let Some(want) = &expected.compressed {
+        if *want != actual {
+            return Err(LayerError::DigestMismatch {
+                layer,
+                expected: want.clone(),
+                actual,
+            });
+        }
+    }
+    walked?;
+    Ok(index)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    Gzip,
+    Zstd,
+    None,
+}
+
+impl Compression {
+    /// By magic number, not media type: registries and archives mislabel layers.
+    fn sniff(head: &[u8]) -> Self {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Self::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Self::Zstd
+        } else {
+            Self::None
+        }
+    }
+}
+
+struct ExpansionGuard {
+    limits: Limits,
+    /// Compressed bytes read so far (slightly ahead of the decoder, by the read buffer).
+    consumed: Rc<Cell<u64>>,
+}
+
+/// Counts uncompressed bytes, hashes them when a `diff_id` is to be checked, and stops a
+/// decompression bomb by size and by ratio.
+struct Uncompressed<'a, R> {
+    inner: R,
+    guard: &'a ExpansionGuard,
+    bytes: u64,
+    hasher: Option<Sha256>,
+}
+
+impl<R: Read> Read for Uncompressed<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        let l = &self.guard.limits;
+        if self.bytes > l.max_layer_bytes {
+            return Err(io::Error::other(LimitHit(format!(
+                "expands beyond {} bytes (the layer size limit); raise --max-layer-size if the image is trusted",
+                l.max_layer_bytes
+            ))));
+        }
+        if self.bytes > l.ratio_grace_bytes {
+            let compressed = self.guard.consumed.get().max(1);
+            if self.bytes / compressed > l.max_expansion_ratio {
+                return Err(io::Error::other(LimitHit(format!(
+                    "expands more than {}x ({} bytes from {} compressed): a decompression bomb? Raise --max-expansion-ratio if the image is trusted",
+                    l.max_expansion_ratio, self.bytes, compressed
+                ))));
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[derive(Debug)]
+struct LimitHit(String);
+
+impl std::fmt::Display for LimitHit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LimitHit {}
+
+/// Turns an I/O error from deep inside the decoder stack into the layer error it stands for.
+fn classify(layer: usize, e: &io::Error, what: &str) -> LayerError {
+    if let Some(hit) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<LimitHit>())
+    {
+        return LayerError::Limit {
+            layer,
+            message: hit.0.clone(),
+        };
+    }
+    let message = if e.kind() == io::ErrorKind::UnexpectedEof {
+        format!("{what}: the layer is truncated ({e})")
+    } else {
+        format!("{what}: {e}")
+    };
+    LayerError::Corrupt { layer, message }
+}
+
+/// At most this many warnings are kept per layer; the rest are counted.
+const MAX_WARNINGS: usize = 50;
+
+fn warn(index: &mut LayerIndex, dropped: &mut u64, message: String) {
+    if index.warnings.len() < MAX_WARNINGS {
+        index.warnings.push(message);
+    } else {
+        *dropped += 1;
+    }
+}
+
+fn walk<R: Read>(
+    layer: usize,
+    decoder: R,
+    guard: &ExpansionGuard,
+    index: &mut LayerIndex,
+    python_files: bool,
+    expected: &Expected,
+) -> Result<(), LayerError> {
+    let mut uncompressed = Uncompressed {
+        inner: decoder,
+        guard,
+        bytes: 0,
+        hasher: expected.uncompressed.as_ref().map(|_| Sha256::new()),
+    };
+    let mut archive = tar::Archive::new(&mut uncompressed);
+    let entries = archive
+        .entries()
+        .map_err(|e| classify(layer, &e, "not a tar stream"))?;
+    let mut count: u64 = 0;
+    let mut dropped_warnings = 0u64;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| classify(layer, &e, "bad tar entry"))?;
+        count += 1;
+        if count > guard.limits.max_entries {
+            return Err(LayerError::Limit {
+                layer,
+                message: format!(
+                    "has more than {} entries; raise --max-entries if the image is trusted",
+                    guard.limits.max_entries
+                ),
+            });
+        }
+        let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let (path, clamped) = ImagePath::normalize(&raw_path);
+        if clamped {
+            warn(
+                index,
+                &mut dropped_warnings,
+                format!("entry {raw_path:?} climbs above the image root; read as {path}"),
+            );
+        }
+        if path.is_root() {
+            continue;
+        }
+        let name = path.file_name();
+        if let Some(hidden) = name.strip_prefix(".wh.") {
+            let Some(parent) = path.parent() else {
+                continue;
+            };
+            if hidden == ".wh..opq" {
+                index.opaque_dirs.push(parent);
+            } else if !hidden.is_empty() {
+                index.whiteouts.push(parent.child(hidden));
+            }
+            continue;
+        }
+        let header = entry.header();
+        let mode = header.mode().unwrap_or(0o644);
+        let kind = header.entry_type();
+        let node = match kind {
+            tar::EntryType::Directory => Node::Dir,
+            tar::EntryType::Symlink => Node::Symlink {
+                target: entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default(),
+            },
+            tar::EntryType::Link => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                let (target, _) = ImagePath::normalize(&target);
+                // The common case: the target came earlier in this layer; share its facts.
+                match index.entries.get(&target) {
+                    Some(Entry {
+                        node: node @ Node::File { .. },
+                        ..
+                    }) => node.clone(),
+                    _ => Node::Hardlink { target },
+                }
+            }
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+                let size = entry.size();
+                read_file(
+                    &mut entry,
+                    &path,
+                    size,
+                    guard,
+                    python_files,
+                    layer,
+                    index,
+                    &mut dropped_warnings,
+                )?
+            }
+            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
+            _ => Node::Other,
+        };
+        index.entries.insert(path, Entry { node, mode, layer });
+    }
+    drop(archive);
+    // Read past the end-of-archive blocks so the uncompressed digest and size are complete.
+    io::copy(&mut uncompressed, &mut io::sink())
+        .map_err(|e| classify(layer, &e, "after the end of the tar"))?;
+    index.uncompressed_size = uncompressed.bytes;
+    if dropped_warnings > 0 {
+        index
+            .warnings
+            .push(format!("{dropped_warnings} more warnings not shown"));
+    }
+    if let (Some(want), Some(hasher)) = (&expected.uncompressed, uncompressed.hasher.take()) {
+        let actual = Digest::from_hash(hasher.finalize().into());
+        if *want != actual {
+            return Err(LayerError::DigestMismatch {
+                layer,
+                expected: want.clone(),
+                actual,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_file<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    path: &ImagePath,
+    size: u64,
+    guard: &ExpansionGuard,
+    python_files: bool,
+    layer: usize,
+    index: &mut LayerIndex,
+    dropped: &mut u64,
+) -> Result<Node, LayerError> {
+    let fail = |e: io::Error| classify(layer, &e, &format!("reading {path}"));
+    match capture(path, python_files) {
+        Capture::Nothing => Ok(Node::File {
+            size,
+            content: None,
+            sha256: None,
+        }),
+        Capture::Content if size > guard.limits.max_captured_file => {
+            warn(
+                index,
+                dropped,
+                format!(
+                    "{path} is {size} bytes, more than the {} bytes kept per file; it is listed without content",
+                    guard.limits.max_captured_file
+                ),
+            );
+            Ok(Node::File {
+                size,
+                content: None,
+                sha256: None,
+            })
+        }
+        Capture::Content => {
+            let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 20));
+            entry
+                .take(guard.limits.max_captured_file)
+                .read_to_end(&mut buf)
+                .map_err(fail)?;
+            Ok(Node::File {
+                size,
+                content: Some(Arc::from(buf)),
+                sha256: None,
+            })
+        }
+        Capture::Digest => {
+            let mut hasher = Sha256::new();
+            let mut chunk = [0u8; 16 << 10];
+            loop {
+                let n = entry.read(&mut chunk).map_err(fail)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&chunk[..n]);
+            }
+            Ok(Node::File {
+                size,
+                content: None,
+                sha256: Some(hasher.finalize().into()),
+            })
+        }
+    }
+}
+
+/// Tar streams for tests, including the hostile ones `tar::Builder` refuses to write.
+#[cfg(test)]
+pub mod fixture {
+    use std::io::Write;
+
+    pub enum Item<'a> {
+        File(&'a str, &'a [u8]),
+        Dir(&'a str),
+        Symlink(&'a str, &'a str),
+        Hardlink(&'a str, &'a str),
+    }
+
+    /// A tar with raw names (no validation), so `../x` and `/abs` can be written.
+    pub fn tar(items: &[Item<'_>]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for item in items {
+            let mut h = tar::Header::new_gnu();
+            let (name, data, kind, link): (&str, &[u8], tar::EntryType, Option<&str>) = match item {
+                Item::File(n, d) => (n, d, tar::EntryType::Regular, None),
+                Item::Dir(n) => (n, b"", tar::EntryType::Directory, None),
+                Item::Symlink(n, t) => (n, b"", tar::EntryType::Symlink, Some(t)),
+                Item::Hardlink(n, t) => (n, b"", tar::EntryType::Link, Some(t)),
+            };
+            let raw = &mut h.as_old_mut().name;
+            raw.fill(0);
+            raw[..name.len()].copy_from_slice(name.as_bytes());
+            if let Some(t) = link {
+                let l = &mut h.as_old_mut().linkname;
+                l.fill(0);
+                l[..t.len()].copy_from_slice(t.as_bytes());
+            }
+            h.set_entry_type(kind);
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append(&h, data).expect("append");
+        }
+        b.into_inner().expect("finish")
+    }
+
+    pub fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).expect("gzip");
+        e.finish().expect("gzip")
+    }
+
+    pub fn zstd(data: &[u8]) -> Vec<u8> {
+        zstd::encode_all(data, 3).expect("zstd")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::{Item, gzip, tar, zstd};
+    use super::*;
+
+    fn p(s: &str) -> ImagePath {
+        ImagePath::normalize(s).0
+    }
+
+    fn sample() -> Vec<u8> {
+        tar(&[
+            Item::Dir("etc/"),
+            Item::File("etc/os-release", b"ID=debian\n"),
+            Item::File("usr/lib/python3/dist-packages/six.py", b"print(1)\n"),
+            Item::File("usr/share/doc/big.txt", b"not kept"),
+            Item::Symlink("usr/bin/python3", "python3.11"),
+            Item::Hardlink("etc/os-release-link", "etc/os-release"),
+            Item::File("opt/.wh.gone", b""),
+            Item::File("srv/.wh..wh..opq", b""),
+        ])
+    }
+
+    #[test]
+    fn every_compression_gives_the_same_index() {
+        let plain = sample();
+        for blob in [plain.clone(), gzip(&plain), zstd(&plain)] {
+            let expected = Expected {
+                compressed: Some(Digest::of(&blob)),
+                uncompressed: Some(Digest::of(&plain)),
+            };
+            let idx =
+                index_layer(3, &blob[..], &expected, &Limits::default(), true).expect("indexes");
+            assert_eq!(idx.uncompressed_size, plain.len() as u64);
+            let e = &idx.entries[&p("/etc/os-release")];
+            assert_eq!(e.layer, 3);
+            assert!(
+                matches!(&e.node, Node::File { content: Some(c), .. } if &c[..] == b"ID=debian\n")
+            );
+            assert!(matches!(
+                &idx.entries[&p("/usr/lib/python3/dist-packages/six.py")].node,
+                Node::File { content: None, sha256: Some(d), .. } if Digest::from_hash(*d) == Digest::of(b"print(1)\n")
+            ));
+            assert!(matches!(
+                &idx.entries[&p("/usr/share/doc/big.txt")].node,
+                Node::File {
+                    content: None,
+                    sha256: None,
+                    size: 8
+                }
+            ));
+            assert_eq!(
+                idx.entries[&p("/usr/bin/python3")].node,
+                Node::Symlink {
+                    target: "python3.11".into()
+                }
+            );
+            // A hard link to a file earlier in the layer shares its content.
+            assert_eq!(
+                idx.entries[&p("/etc/os-release-link")].node,
+                idx.entries[&p("/etc/os-release")].node
+            );
+            assert_eq!(idx.whiteouts, vec![p("/opt/gone")]);
+            assert_eq!(idx.opaque_dirs, vec![p("/srv")]);
+            assert!(!idx.entries.contains_key(&p("/opt/.wh.gone")));
+        }
+    }
+
+    #[test]
+    fn python_file_digests_can_be_turned_off() {
+        let idx = index_layer(
+            0,
+            &sample()[..],
+            &Expected::default(),
+            &Limits::default(),
+            false,
+        )
+        .expect("indexes");
+        assert!(matches!(
+            &idx.entries[&p("/usr/lib/python3/dist-packages/six.py")].node,
+            Node::File { sha256: None, .. }
+        ));
+    }
+
+    #[test]
+    fn escaping_names_stay_inside_the_root_with_a_warning() {
+        let blob = tar(&[
+            Item::File("../../etc/passwd", b"x"),
+            Item::File("/abs/file", b"y"),
+            Item::Symlink("evil", "../../../../etc/shadow"),
+        ]);
+        let idx = index_layer(0, &blob[..], &Expected::default(), &Limits::default(), true)
+            .expect("indexes");
+        assert!(idx.entries.contains_key(&p("/etc/passwd")));
+        assert!(idx.entries.contains_key(&p("/abs/file")));
+        assert!(
+            idx.warnings.iter().any(|w| w.contains("climbs above")),
+            "{:?}",
+            idx.warnings
+        );
+    }
+
+    #[test]
+    fn a_wrong_digest_is_an_error() {
+        let blob = gzip(&sample());
+        let expected = Expected {
+            compressed: Some(Digest::of(b"something else")),
+            uncompressed: None,
+        };
+        let err =
+            index_layer(1, &blob[..], &expected, &Limits::default(), true).expect_err("mismatch");
+        assert!(
+            matches!(err, LayerError::DigestMismatch { layer: 1, .. }),
+            "{err}"
+        );
+        let expected = Expected {
+            compressed: None,
+            uncompressed: Some(Digest::of(b"other")),
+        };
+        let err =
+            index_layer(1, &blob[..], &expected, &Limits::default(), true).expect_err("mismatch");
+        assert!(err.to_string().contains("digest mismatch"), "{err}");
+    }
+
+    #[test]
+    fn a_truncated_layer_is_an_error() {
+        let blob = gzip(&sample());
+        let cut = &blob[..blob.len() / 2];
+        let err = index_layer(0, cut, &Expected::default(), &Limits::default(), true)
+            .expect_err("truncated");
+        assert!(matches!(err, LayerError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains("truncated"), "{err}");
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for junk in [
+            &b"\x1f\x8bnot gzip at all"[..],
+            b"\x28\xb5\x2f\xfdjunk",
+            b"plain junk that is no tar",
+        ] {
+            let r = index_layer(0, junk, &Expected::default(), &Limits::default(), true);
+            if let Ok(idx) = r {
+                assert!(idx.entries.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn a_decompression_bomb_stops_at_the_ratio() {
+        let zeros = vec![0u8; 8 << 20];
+        let blob = tar(&[Item::File("zeros", &zeros)]);
+        let bomb = gzip(&blob);
+        let limits = Limits {
+            ratio_grace_bytes: 1 << 20,
+            max_expansion_ratio: 50,
+            ..Limits::default()
+        };
+        let err = index_layer(0, &bomb[..], &Expected::default(), &limits, true).expect_err("bomb");
+        assert!(matches!(err, LayerError::Limit { .. }), "{err}");
+        assert!(err.to_string().contains("decompression bomb"), "{err}");
+        let limits = Limits {
+            max_layer_bytes: 1 << 20,
+            ..Limits::default()
+        };
+        let err = index_layer(0, &bomb[..], &Expected::default(), &limits, true).expect_err("size");
+        assert!(err.to_string().contains("layer size limit"), "{err}");
+    }
+
+    #[test]
+    fn entry_count_is_bounded() {
+        let names: Vec<String> = (0..20).map(|i| format!("f{i}")).collect();
+        let items: Vec<Item<'_>> = names.iter().map(|n| Item::File(n, b"")).collect();
+        let blob = tar(&items);
+        let limits = Limits {
+            max_entries: 10,
+            ..Limits::default()
+        };
+        let err =
+            index_layer(0, &blob[..], &Expected::default(), &limits, true).expect_err("too many");
+        assert!(err.to_string().contains("more than 10 entries"), "{err}");
+    }
+
+    #[test]
+    fn oversized_captures_are_listed_without_content() {
+        let blob = tar(&[Item::File("var/lib/dpkg/status", &[b'x'; 100])]);
+        let limits = Limits {
+            max_captured_file: 10,
+            ..Limits::default()
+        };
+        let idx = index_layer(0, &blob[..], &Expected::default(), &limits, true).expect("indexes");
+        assert!(matches!(
+            &idx.entries[&p("/var/lib/dpkg/status")].node,
+            Node::File {
+                content: None,
+                size: 100,
+                ..
+            }
+        ));
+        assert_eq!(idx.warnings.len(), 1);
+    }
+}
