@@ -246,6 +246,7 @@ fn walk<R: Read>(
         bytes: 0,
         hasher: expected.uncompressed.as_ref().map(|_| Sha256::new()),
     };
+    // The archive borrows the counter only for the walk; it ends before the drain below.
     let mut archive = tar::Archive::new(&mut uncompressed);
     let entries = archive
         .entries()
@@ -332,7 +333,6 @@ fn walk<R: Read>(
         };
         index.entries.insert(path, Entry { node, mode, layer });
     }
-    drop(archive);
     // Read past the end-of-archive blocks so the uncompressed digest and size are complete.
     io::copy(&mut uncompressed, &mut io::sink())
         .map_err(|e| classify(layer, &e, "after the end of the tar"))?;
