@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod deadline;
 pub mod document;
 pub mod error;
 pub mod exit;

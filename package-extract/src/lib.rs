@@ -2,8 +2,11 @@
 
 pub mod catalog;
 pub mod digest;
+pub mod inspect;
+pub mod inventory;
 pub mod layers;
 pub mod path;
+pub mod source;
 pub mod tree;
 
 use clap::{Args, Parser, Subcommand};
