@@ -71,50 +71,221 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
     use Extract as X;
     vec![
         // TLS before network: a certificate failure is also a "Max retries exceeded".
-        sig(r"CERTIFICATE_VERIFY_FAILED|SSLCertVerificationError|certificate verify failed|There was a problem confirming the ssl certificate|invalid peer certificate|UnknownIssuer|self[- ]signed certificate in certificate chain", TlsVerification, 95, true, X::Nothing),
+        sig(
+            r"CERTIFICATE_VERIFY_FAILED|SSLCertVerificationError|certificate verify failed|There was a problem confirming the ssl certificate|invalid peer certificate|UnknownIssuer|self[- ]signed certificate in certificate chain",
+            TlsVerification,
+            95,
+            true,
+            X::Nothing,
+        ),
         sig(r"SSLError", TlsVerification, 90, true, X::Nothing),
-        sig(r"No space left on device|\[Errno 28\]|Disk quota exceeded", DiskOrPermission, 92, true, X::Nothing),
-        sig(r"Permission denied|\[Errno 13\]|Read-only file system|\[Errno 30\]|EnvironmentError: \[Errno 13\]", DiskOrPermission, 88, true, X::Nothing),
-        sig(r"^Killed$|exit (?:code|status):? 137\b|returned a non-zero code: 137|Killed signal terminated program|OOMKilled|^KeyboardInterrupt$|^MemoryError\b", KilledOrTruncated, 91, true, X::Nothing),
-        sig(r"(?:THESE PACKAGES DO NOT MATCH THE HASHES|Hash mismatch for `([^`=\s]+))", HashMismatch, 85, true, X::Package),
-        sig(r"^Expected (?:sha\d+|md5) ([0-9a-fA-F]{16,})", HashMismatch, 85, false, X::ExpectedHash),
-        sig(r"^or ([0-9a-fA-F]{32,})$", HashMismatch, 10, false, X::ExpectedHash),
-        sig(r"^Got\s+([0-9a-fA-F]{16,})", HashMismatch, 85, false, X::ActualHash),
-        sig(r"^Expected:$", HashMismatch, 10, false, X::ExpectedHashFollows),
-        sig(r"^Computed:$", HashMismatch, 10, false, X::ActualHashFollows),
-        sig(r"NewConnectionError|Max retries exceeded|Temporary failure in name resolution|Name or service not known|nodename nor servname|getaddrinfo failed|Failed to establish a new connection|Connection refused|Network is unreachable|ConnectTimeoutError|ReadTimeoutError|Read timed out|connection timed out|ProxyError|Cannot connect to proxy|Could not resolve host|dns error|error sending request for url|Connection reset by peer|RemoteDisconnected|IncompleteRead", Network, 80, true, X::Nothing),
-        sig(r"requires a different Python|Requires-Python|require a different python version|current Python version \([^)]*\) does not satisfy|supported Python range .* is not compatible", RequiresPython, 70, true, X::Nothing),
-        sig(r"^Package '([^']+)' requires a different Python", RequiresPython, 71, true, X::Package),
-        sig(r"conflicting dependencies|ResolutionImpossible|version solving failed|requirements are unsatisfiable|Could not find a version that matches|dependencies could not be resolved", ResolutionImpossible, 60, true, X::Nothing),
-        sig(r"^The conflict is caused by:$", ResolutionImpossible, 60, false, X::ConflictsFollow),
-        sig(r"^(?:[╰├]─▶ )?(?:And because|Because) .*depends on", ResolutionImpossible, 60, false, X::Conflict),
-        sig(r"there (?:are|is) no versions? of ([A-Za-z0-9][A-Za-z0-9._-]*)|Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the package registry", NoMatchingDistribution, 62, true, X::Package),
-        sig(r"(?:fatal )?error: ([\w./+-]+\.h(?:pp|h)?): No such file or directory", BuildFailure, 58, true, X::Missing(MissingKind::Header)),
-        sig(r"cannot find -l([\w.+-]+)", BuildFailure, 58, true, X::Missing(MissingKind::Library)),
-        sig(r"error: command '([^']+)' failed: No such file or directory|unable to execute '?([^':\s]+)'?: No such file or directory|(?:^|\s)([\w.+-]*(?:gcc|g\+\+|cc|clang|c\+\+|gfortran)): (?:command )?not found|(Microsoft Visual C\+\+ [\d.]+) or greater is required|can't find (Rust compiler)", BuildFailure, 58, true, X::Missing(MissingKind::Compiler)),
-        sig(r"error: command '([^']+)' failed", BuildFailure, 55, true, X::Compiler),
-        sig(r"Failed building wheel for (\S+)|Could not build wheels for ([^\s,]+)|^Failed to build `?([^\s`]+)|Building wheel for (\S+) .*did not run successfully|setup\.py bdist_wheel did not run successfully|python setup\.py (?:install|develop) did not run successfully|Running setup\.py install for (\S+) \.\.\. error|Command .*setup\.py.* (?:install|develop).* failed with error code|error: legacy-install-failure|Failed to build wheel|Build backend failed to build wheel", BuildFailure, 50, true, X::Package),
-        sig(r"error: metadata-generation-failed|Encountered error while generating package metadata|egg_info did not run successfully|Preparing (?:wheel )?metadata .*did not run successfully|Getting requirements to build (?:wheel|editable) did not run successfully|Command .*(?:setup\.py)?\W*egg_info.* failed with error code|Build backend failed to determine metadata|failed to determine metadata", MetadataGenerationFailed, 45, true, X::Nothing),
-        sig(r"No matching distribution found for (\S+)|Could not find a version that satisfies the requirement (\S+)|Unable to find installation candidates for (\S+)|Could not find a matching version of package (\S+)|No matching distribution found", NoMatchingDistribution, 40, true, X::Package),
-        sig(r#"Failed to install requirements, dependency ['"]([^'"]+)['"] could not be installed"#, Other, 5, true, X::Package),
-        sig(r"^Couldn't install package: (\S+)|^ERROR: Couldn't install package: (\S+)", Other, 5, true, X::Package),
+        sig(
+            r"No space left on device|\[Errno 28\]|Disk quota exceeded",
+            DiskOrPermission,
+            92,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"Permission denied|\[Errno 13\]|Read-only file system|\[Errno 30\]|EnvironmentError: \[Errno 13\]",
+            DiskOrPermission,
+            88,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"^Killed$|exit (?:code|status):? 137\b|returned a non-zero code: 137|Killed signal terminated program|OOMKilled|^KeyboardInterrupt$|^MemoryError\b",
+            KilledOrTruncated,
+            91,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"(?:THESE PACKAGES DO NOT MATCH THE HASHES|Hash mismatch for `([^`=\s]+))",
+            HashMismatch,
+            85,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"^Expected (?:sha\d+|md5) ([0-9a-fA-F]{16,})",
+            HashMismatch,
+            85,
+            false,
+            X::ExpectedHash,
+        ),
+        sig(
+            r"^or ([0-9a-fA-F]{32,})$",
+            HashMismatch,
+            10,
+            false,
+            X::ExpectedHash,
+        ),
+        sig(
+            r"^Got\s+([0-9a-fA-F]{16,})",
+            HashMismatch,
+            85,
+            false,
+            X::ActualHash,
+        ),
+        sig(
+            r"^Expected:$",
+            HashMismatch,
+            10,
+            false,
+            X::ExpectedHashFollows,
+        ),
+        sig(
+            r"^Computed:$",
+            HashMismatch,
+            10,
+            false,
+            X::ActualHashFollows,
+        ),
+        sig(
+            r"NewConnectionError|Max retries exceeded|Temporary failure in name resolution|Name or service not known|nodename nor servname|getaddrinfo failed|Failed to establish a new connection|Connection refused|Network is unreachable|ConnectTimeoutError|ReadTimeoutError|Read timed out|connection timed out|ProxyError|Cannot connect to proxy|Could not resolve host|dns error|error sending request for url|Connection reset by peer|RemoteDisconnected|IncompleteRead",
+            Network,
+            80,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"requires a different Python|Requires-Python|require a different python version|current Python version \([^)]*\) does not satisfy|supported Python range .* is not compatible",
+            RequiresPython,
+            70,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"^Package '([^']+)' requires a different Python",
+            RequiresPython,
+            71,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"conflicting dependencies|ResolutionImpossible|version solving failed|requirements are unsatisfiable|Could not find a version that matches|dependencies could not be resolved",
+            ResolutionImpossible,
+            60,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"^The conflict is caused by:$",
+            ResolutionImpossible,
+            60,
+            false,
+            X::ConflictsFollow,
+        ),
+        sig(
+            r"^(?:[╰├]─▶ )?(?:And because|Because) .*depends on",
+            ResolutionImpossible,
+            60,
+            false,
+            X::Conflict,
+        ),
+        sig(
+            r"there (?:are|is) no versions? of ([A-Za-z0-9][A-Za-z0-9._-]*)|Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the package registry",
+            NoMatchingDistribution,
+            62,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"(?:fatal )?error: ([\w./+-]+\.h(?:pp|h)?): No such file or directory",
+            BuildFailure,
+            58,
+            true,
+            X::Missing(MissingKind::Header),
+        ),
+        sig(
+            r"cannot find -l([\w.+-]+)",
+            BuildFailure,
+            58,
+            true,
+            X::Missing(MissingKind::Library),
+        ),
+        sig(
+            r"error: command '([^']+)' failed: No such file or directory|unable to execute '?([^':\s]+)'?: No such file or directory|(?:^|\s)([\w.+-]*(?:gcc|g\+\+|cc|clang|c\+\+|gfortran)): (?:command )?not found|(Microsoft Visual C\+\+ [\d.]+) or greater is required|can't find (Rust compiler)",
+            BuildFailure,
+            58,
+            true,
+            X::Missing(MissingKind::Compiler),
+        ),
+        sig(
+            r"error: command '([^']+)' failed",
+            BuildFailure,
+            55,
+            true,
+            X::Compiler,
+        ),
+        sig(
+            r"Failed building wheel for (\S+)|Could not build wheels for ([^\s,]+)|^Failed to build `?([^\s`]+)|Building wheel for (\S+) .*did not run successfully|setup\.py bdist_wheel did not run successfully|python setup\.py (?:install|develop) did not run successfully|Running setup\.py install for (\S+) \.\.\. error|Command .*setup\.py.* (?:install|develop).* failed with error code|error: legacy-install-failure|Failed to build wheel|Build backend failed to build wheel",
+            BuildFailure,
+            50,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"error: metadata-generation-failed|Encountered error while generating package metadata|egg_info did not run successfully|Preparing (?:wheel )?metadata .*did not run successfully|Getting requirements to build (?:wheel|editable) did not run successfully|Command .*(?:setup\.py)?\W*egg_info.* failed with error code|Build backend failed to determine metadata|failed to determine metadata",
+            MetadataGenerationFailed,
+            45,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"No matching distribution found for (\S+)|Could not find a version that satisfies the requirement (\S+)|Unable to find installation candidates for (\S+)|Could not find a matching version of package (\S+)|No matching distribution found",
+            NoMatchingDistribution,
+            40,
+            true,
+            X::Package,
+        ),
+        sig(
+            r#"Failed to install requirements, dependency ['"]([^'"]+)['"] could not be installed"#,
+            Other,
+            5,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"^Couldn't install package: (\S+)|^ERROR: Couldn't install package: (\S+)",
+            Other,
+            5,
+            true,
+            X::Package,
+        ),
         // Generic openers: a failure whose cause no signature above names.
-        sig(r"^(?:ERROR|error|Error|FATAL|fatal):|^×|^Exception:$|^Exception information:$|^Traceback \(most recent call last\):$|^Command .* failed with error code|^(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception): ", Other, 1, true, X::Nothing),
+        sig(
+            r"^(?:ERROR|error|Error|FATAL|fatal):|^×|^Exception:$|^Exception information:$|^Command .* failed with error code",
+            Other,
+            1,
+            true,
+            X::Nothing,
+        ),
     ]
 });
 
 /// Lines that look like errors but report a harmless condition.
 static NOT_ERRORS: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^ERROR: pip's dependency resolver does not currently take into account|^ERROR: pip's legacy dependency resolver does not consider")
+    re(
+        r"^ERROR: pip's dependency resolver does not currently take into account|^ERROR: pip's legacy dependency resolver does not consider",
+    )
 });
+/// An installer's own crash starts at the left margin; indented tracebacks are the output of a
+/// subprocess (setup.py, byte-compiling) that the installer may well survive.
+static OWN_CRASH: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^(?:Traceback \(most recent call last\):$|(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception): )")
+});
+/// A cause seen this close before a block opens belongs to it (pip prints the subprocess'
+/// traceback, then its own error).
+const CAUSE_LOOKBACK: usize = 30;
 static WARNING: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:WARNING|Warning|warning):"));
 static CAUSE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^(?:[\w.]+\.)?([A-Z]\w*(?:Error|Exception)|KeyboardInterrupt|SystemExit)(?:: (.*))?$")
 });
 static CONFLICT_ITEM: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:\S+ \S+ depends on .+|The user requested .+)"));
-static DIGEST: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^((?:sha\d+|md5):[0-9a-fA-F]{16,})$"));
+static DIGEST: LazyLock<Regex> = LazyLock::new(|| re(r"^((?:sha\d+|md5):[0-9a-fA-F]{16,})$"));
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pending {
@@ -151,6 +322,8 @@ struct Block {
 #[derive(Debug, Default)]
 pub struct Classifier {
     block: Option<Block>,
+    /// The last exception line seen outside a block, with its line number.
+    recent_cause: Option<(usize, String)>,
     errors: Vec<(BuildError, u32, bool)>,
 }
 
@@ -174,8 +347,17 @@ impl Classifier {
         {
             self.close(c);
         }
-        if NOT_ERRORS.is_match(t) {
+        if line.quiet || NOT_ERRORS.is_match(t) {
             return;
+        }
+        if CAUSE.is_match(t) {
+            match self.block.as_mut() {
+                Some(block) => block.cause = Some(clip(t)),
+                None => self.recent_cause = Some((line.number, clip(t))),
+            }
+        }
+        if self.block.is_none() && OWN_CRASH.is_match(line.text) {
+            self.open(line, c, false);
         }
         let is_warning = WARNING.is_match(t);
         let mut relevant = false;
@@ -185,15 +367,18 @@ impl Classifier {
                 if !s.opens {
                     continue;
                 }
-                c.in_progress = None;
-                self.block = Some(Block::new(line.number, c, is_warning));
+                self.open(line, c, is_warning);
             }
-            let Some(block) = self.block.as_mut() else { continue };
+            let Some(block) = self.block.as_mut() else {
+                continue;
+            };
             let group = m.iter().skip(1).flatten().next().map(|g| g.as_str());
             block.apply(s, group, t);
             relevant = true;
         }
-        let Some(block) = self.block.as_mut() else { return };
+        let Some(block) = self.block.as_mut() else {
+            return;
+        };
         block.last_line = line.number;
         if !is_warning && !t.starts_with("Retrying") {
             block.warning_only = false;
@@ -206,7 +391,12 @@ impl Classifier {
     }
 
     /// Closes the open block, then adds a truncation error if the installer never finished.
-    pub fn finish(mut self, c: &mut Collector, last_line: usize, last_text: &str) -> Vec<BuildError> {
+    pub fn finish(
+        mut self,
+        c: &mut Collector,
+        last_line: usize,
+        last_text: &str,
+    ) -> Vec<BuildError> {
         self.close(c);
         if let Some(since) = c.in_progress.take() {
             let mut block = Block::new(since, c, false);
@@ -219,11 +409,23 @@ impl Classifier {
         self.errors
             .into_iter()
             .map(|(mut error, _, warning_only)| {
-                error.recovered = warning_only
-                    || error.package.as_deref().is_some_and(|p| c.succeeded(p));
+                error.recovered =
+                    warning_only || error.package.as_deref().is_some_and(|p| c.succeeded(p));
                 error
             })
             .collect()
+    }
+
+    fn open(&mut self, line: &Line<'_>, c: &mut Collector, warning: bool) {
+        c.in_progress = None;
+        let mut block = Block::new(line.number, c, warning);
+        if let Some((at, cause)) = self.recent_cause.take() {
+            if line.number - at <= CAUSE_LOOKBACK {
+                block.cause = Some(cause);
+            }
+        }
+        block.message = clip(line.trimmed);
+        self.block = Some(block);
     }
 
     fn close(&mut self, c: &mut Collector) {
@@ -243,11 +445,11 @@ impl Classifier {
                 _ => false,
             };
             if same_package && *run == block.run && block.first_line <= last.last_line + MERGE_GAP {
+                // The merged failure was only a warning if both parts were.
+                *warning_only = *warning_only && block.warning_only;
                 merge(last, block.into_error());
-                *warning_only = false;
                 return;
             }
-            let _ = warning_only;
         }
         let (run, warning_only) = (block.run, block.warning_only);
         self.errors.push((block.into_error(), run, warning_only));
@@ -290,11 +492,13 @@ impl Block {
                 self.package = Some(name.to_owned());
                 self.package_stated = true;
             }
-            (Extract::Missing(kind), Some(g)) => {
-                if self.missing.is_none() {
-                    let name = if kind == MissingKind::Compiler { basename(g) } else { g };
-                    self.missing = Some((kind, name.to_owned()));
-                }
+            (Extract::Missing(kind), Some(g)) if self.missing.is_none() => {
+                let name = if kind == MissingKind::Compiler {
+                    basename(g)
+                } else {
+                    g
+                };
+                self.missing = Some((kind, name.to_owned()));
             }
             (Extract::Compiler, Some(g)) => {
                 self.compiler.get_or_insert_with(|| basename(g).to_owned());
@@ -311,10 +515,6 @@ impl Block {
 
     /// A line inside the block that no signature matched.
     fn context_line(&mut self, t: &str) {
-        if let Some(m) = CAUSE.captures(t) {
-            self.cause = Some(clip(t));
-            let _ = m;
-        }
         match self.pending {
             Pending::Conflicts => {
                 if let Some(m) = CONFLICT_ITEM.find(t) {
@@ -349,10 +549,15 @@ impl Block {
             Some((kind, name)) => (Some(kind), Some(name)),
             None => (None, None),
         };
+        // With no signature to name the failure, the exception says most.
+        let message = match (&self.kind, &self.cause) {
+            (ErrorKind::Other, Some(cause)) => cause.clone(),
+            _ => self.message,
+        };
         let mut error = BuildError {
             kind: self.kind,
             package: self.package,
-            message: self.message,
+            message,
             first_line: self.first_line,
             last_line: self.last_line,
             hint: String::new(),
@@ -425,8 +630,17 @@ fn clip(text: &str) -> String {
     }
 }
 
-/// A short sentence saying what the user can do.
+/// A short sentence saying what the user can do, starting with a capital.
 fn hint(e: &BuildError) -> String {
+    let text = hint_text(e);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+fn hint_text(e: &BuildError) -> String {
     let package = e.package.as_deref().unwrap_or("the package");
     match e.kind {
         ErrorKind::NoMatchingDistribution => format!(
@@ -470,5 +684,150 @@ fn hint(e: &BuildError) -> String {
         }
         ErrorKind::KilledOrTruncated => "The installation stopped before finishing: the process was killed or interrupted (often out of memory, exit code 137, or a timeout) or the log was cut; raise the memory or time limit, or get the complete log.".to_owned(),
         ErrorKind::Other => "The installer failed for a reason not classified here: read the lines given for its own explanation.".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_str;
+    use crate::report::{ErrorKind, MissingKind};
+
+    fn kinds(log: &str) -> Vec<(ErrorKind, Option<String>)> {
+        parse_str(log)
+            .errors
+            .into_iter()
+            .map(|e| (e.kind, e.package))
+            .collect()
+    }
+
+    #[test]
+    fn network_outranks_the_no_match_summary() {
+        let log = "Collecting foo==1.0\n\
+            WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [Errno -3] Temporary failure in name resolution')': /simple/foo/\n\
+            ERROR: Could not find a version that satisfies the requirement foo==1.0 (from versions: none)\n\
+            ERROR: No matching distribution found for foo==1.0\n";
+        assert_eq!(kinds(log), vec![(ErrorKind::Network, Some("foo".into()))]);
+    }
+
+    #[test]
+    fn transient_retry_warning_is_recovered() {
+        let r = parse_str(
+            "Collecting foo==1.0\n\
+             WARNING: Retrying (Retry(total=4)) after connection broken by 'ReadTimeoutError(\"x\")': /simple/foo/\n\
+             \x20 Downloading foo-1.0-py3-none-any.whl (10 kB)\n\
+             Installing collected packages: foo\n\
+             Successfully installed foo-1.0\n",
+        );
+        assert_eq!(r.errors.len(), 1);
+        assert!(r.errors[0].recovered && r.installation_successful);
+    }
+
+    #[test]
+    fn tls_outranks_network() {
+        let log = "Collecting foo\n\
+            Could not fetch URL https://idx.example/simple/foo/: There was a problem confirming the ssl certificate: HTTPSConnectionPool(host='idx.example', port=443): Max retries exceeded with url: /simple/foo/ (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')))\n\
+            ERROR: No matching distribution found for foo\n";
+        assert_eq!(
+            kinds(log),
+            vec![(ErrorKind::TlsVerification, Some("foo".into()))]
+        );
+    }
+
+    #[test]
+    fn hash_mismatch_digests() {
+        let r = parse_str(
+            "Collecting foo==1.0\n\
+             ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have updated the package versions, please update the hashes.\n\
+             \x20   foo==1.0 from https://files.example/foo-1.0.tar.gz#sha256=aa (from -r r.txt (line 1)):\n\
+             \x20       Expected sha256 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n\
+             \x20            Got        bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n",
+        );
+        let e = &r.errors[0];
+        assert_eq!(
+            (e.kind, e.package.as_deref()),
+            (ErrorKind::HashMismatch, Some("foo"))
+        );
+        assert_eq!(e.expected_hashes, vec!["a".repeat(64)]);
+        assert_eq!(e.actual_hash, Some("b".repeat(64)));
+    }
+
+    #[test]
+    fn resolution_impossible_conflicts() {
+        let r = parse_str(
+            "ERROR: Cannot install a==1.0 and b==2.0 because these package versions have conflicting dependencies.\n\
+             \n\
+             The conflict is caused by:\n\
+             \x20   a 1.0 depends on c<2\n\
+             \x20   b 2.0 depends on c>=2\n\
+             \n\
+             To fix this you could try to:\n\
+             ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/\n",
+        );
+        assert_eq!(r.errors.len(), 1);
+        assert_eq!(r.errors[0].kind, ErrorKind::ResolutionImpossible);
+        assert_eq!(
+            r.errors[0].conflicts,
+            vec!["a 1.0 depends on c<2", "b 2.0 depends on c>=2"]
+        );
+        let uv = parse_str(
+            "  × No solution found when resolving dependencies:\n\
+             \x20 ╰─▶ Because a==1.0 depends on c<2 and you require c>=2, we can conclude that your requirements are unsatisfiable.\n",
+        );
+        assert_eq!(uv.errors[0].kind, ErrorKind::ResolutionImpossible);
+        assert_eq!(uv.errors[0].conflicts.len(), 1);
+    }
+
+    #[test]
+    fn requires_python_outranks_no_match() {
+        let log = "ERROR: Ignored the following versions that require a different python version: 2.0 Requires-Python >=3.99\n\
+            ERROR: Could not find a version that satisfies the requirement foo==2.0 (from versions: 1.0)\n\
+            ERROR: No matching distribution found for foo==2.0\n";
+        assert_eq!(kinds(log)[0].0, ErrorKind::RequiresPython);
+    }
+
+    #[test]
+    fn build_failure_names_what_is_missing() {
+        let r = parse_str(
+            "Building wheel for cext (setup.py): started\n\
+             \x20 error: subprocess-exited-with-error\n\
+             \x20 × python setup.py bdist_wheel did not run successfully.\n\
+             \x20     cext.c:1:10: fatal error: Python.h: No such file or directory\n\
+             \x20     error: command '/usr/bin/gcc' failed with exit code 1\n\
+             \x20 ERROR: Failed building wheel for cext\n\
+             Failed to build cext\n\
+             ERROR: Could not build wheels for cext, which is required to install pyproject.toml-based projects\n",
+        );
+        assert_eq!(
+            r.errors.len(),
+            1,
+            "one failure narrated in pieces: {:?}",
+            r.errors
+        );
+        let e = &r.errors[0];
+        assert_eq!(
+            (e.kind, e.package.as_deref()),
+            (ErrorKind::BuildFailure, Some("cext"))
+        );
+        assert_eq!(
+            (e.missing_kind, e.missing.as_deref(), e.compiler.as_deref()),
+            (Some(MissingKind::Header), Some("Python.h"), Some("gcc"))
+        );
+        let lib = parse_str(
+            "Running setup.py install for x\n/usr/bin/ld: cannot find -lxyz\nerror: command 'gcc' failed with exit status 1\n",
+        );
+        assert_eq!(lib.errors[0].missing.as_deref(), Some("xyz"));
+    }
+
+    #[test]
+    fn disk_killed_and_harmless_errors() {
+        assert_eq!(kinds("Collecting a\nERROR: Could not install packages due to an OSError: [Errno 28] No space left on device\n")[0].0, ErrorKind::DiskOrPermission);
+        assert_eq!(
+            kinds("Collecting a\nKilled\n")[0].0,
+            ErrorKind::KilledOrTruncated
+        );
+        let r = parse_str(
+            "Successfully installed a-1\nERROR: pip's dependency resolver does not currently take into account all the packages that are installed.\n",
+        );
+        assert!(r.errors.is_empty() && r.installation_successful);
     }
 }

@@ -32,6 +32,8 @@ pub struct Line<'a> {
     pub text: &'a str,
     /// `text` without surrounding whitespace.
     pub trimmed: &'a str,
+    /// A DEBUG or INFO record of a logging library: never evidence of a build failure.
+    pub quiet: bool,
 }
 
 /// What a recogniser made of a line.
@@ -103,7 +105,10 @@ impl Collector {
         let better = match &self.python {
             None => true,
             Some((old_source, old)) => {
-                source > *old_source || (source == *old_source && version.len() > old.len() && version.starts_with(old.as_str()))
+                source > *old_source
+                    || (source == *old_source
+                        && version.len() > old.len()
+                        && version.starts_with(old.as_str()))
             }
         };
         if better {
@@ -239,7 +244,9 @@ impl Collector {
     /// Records an artifact for the open entry (download, cache hit, local file).
     pub fn artifact(&mut self, artifact: &str, size: Option<String>) {
         let Some(i) = self.open_entry else { return };
-        let Some(entry) = self.entries.get_mut(i) else { return };
+        let Some(entry) = self.entries.get_mut(i) else {
+            return;
+        };
         let name = entry.installation.package_name.clone();
         let pinned = entry.pinned;
         let e = &mut entry.installation;
@@ -284,10 +291,10 @@ impl Collector {
         let mut installation = Vec::with_capacity(self.entries.len());
         for mut entry in self.entries.drain(..) {
             if entry.log_truncated > 0 {
-                entry
-                    .installation
-                    .installation_log
-                    .push_str(&format!("\n[... {} more lines not kept]", entry.log_truncated));
+                entry.installation.installation_log.push_str(&format!(
+                    "\n[... {} more lines not kept]",
+                    entry.log_truncated
+                ));
             }
             installation.push(entry.installation);
         }
@@ -347,7 +354,11 @@ pub fn strip_userinfo(url: &str) -> String {
         .find(['/', '?', '#'])
         .map_or(url.len(), |i| authority_start + i);
     match url[authority_start..authority_end].rfind('@') {
-        Some(at) => format!("{}{}", &url[..authority_start], &url[authority_start + at + 1..]),
+        Some(at) => format!(
+            "{}{}",
+            &url[..authority_start],
+            &url[authority_start + at + 1..]
+        ),
         None => url.to_owned(),
     }
 }
@@ -361,9 +372,11 @@ pub fn file_name(artifact: &str) -> &str {
 
 /// The version in a wheel or sdist file name, given the project name it belongs to.
 pub fn version_from_filename<'a>(name: &str, file: &'a str) -> Option<&'a str> {
-    let stem = [".whl", ".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".zip", ".egg"]
-        .iter()
-        .find_map(|ext| file.strip_suffix(ext))?;
+    let stem = [
+        ".whl", ".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".zip", ".egg",
+    ]
+    .iter()
+    .find_map(|ext| file.strip_suffix(ext))?;
     let key = normalize_name(name);
     // Old sdists keep dashes in the name (`python-json-logger-0.1.11`): try every dash.
     for (i, _) in stem.match_indices('-') {
@@ -417,7 +430,8 @@ pub fn split_requirement(spec: &str) -> Option<(&str, Option<&str>)> {
 /// `name-1.2.3` (as in `Successfully installed name-1.2.3`) to name and version.
 pub fn split_name_version(token: &str) -> Option<(&str, &str)> {
     let (name, version) = token.rsplit_once('-')?;
-    (!name.is_empty() && version.starts_with(|c: char| c.is_ascii_digit())).then_some((name, version))
+    (!name.is_empty() && version.starts_with(|c: char| c.is_ascii_digit()))
+        .then_some((name, version))
 }
 
 #[cfg(test)]
@@ -426,17 +440,38 @@ mod tests {
 
     #[test]
     fn strips_credentials() {
-        assert_eq!(strip_userinfo("https://u:p@h.example/simple"), "https://h.example/simple");
-        assert_eq!(strip_userinfo("https://h.example/a@b"), "https://h.example/a@b");
+        assert_eq!(
+            strip_userinfo("https://u:p@h.example/simple"),
+            "https://h.example/simple"
+        );
+        assert_eq!(
+            strip_userinfo("https://h.example/a@b"),
+            "https://h.example/a@b"
+        );
         assert_eq!(strip_userinfo("not a url"), "not a url");
     }
 
     #[test]
     fn versions_from_file_names() {
-        assert_eq!(version_from_filename("aiohttp", "aiohttp-4.0.0a1-cp36-cp36m-manylinux1_x86_64.whl"), Some("4.0.0a1"));
-        assert_eq!(version_from_filename("python-json-logger", "python-json-logger-0.1.11.tar.gz"), Some("0.1.11"));
-        assert_eq!(version_from_filename("sqlalchemy-utils", "SQLAlchemy-Utils-0.36.3.tar.gz"), Some("0.36.3"));
-        assert_eq!(version_from_filename("numpy", "numpy-1.19.4.zip"), Some("1.19.4"));
+        assert_eq!(
+            version_from_filename(
+                "aiohttp",
+                "aiohttp-4.0.0a1-cp36-cp36m-manylinux1_x86_64.whl"
+            ),
+            Some("4.0.0a1")
+        );
+        assert_eq!(
+            version_from_filename("python-json-logger", "python-json-logger-0.1.11.tar.gz"),
+            Some("0.1.11")
+        );
+        assert_eq!(
+            version_from_filename("sqlalchemy-utils", "SQLAlchemy-Utils-0.36.3.tar.gz"),
+            Some("0.36.3")
+        );
+        assert_eq!(
+            version_from_filename("numpy", "numpy-1.19.4.zip"),
+            Some("1.19.4")
+        );
         assert_eq!(version_from_filename("numpy", "scipy-1.0.zip"), None);
         assert_eq!(version_from_filename("numpy", "numpy"), None);
     }
@@ -444,13 +479,22 @@ mod tests {
     #[test]
     fn requirements() {
         assert_eq!(split_requirement("foo==1.0"), Some(("foo", Some("1.0"))));
-        assert_eq!(split_requirement("Foo[bar]==2 ; python_version<'3'"), Some(("Foo", Some("2"))));
-        assert_eq!(split_requirement("numpy<=1.19.4,>=1.19.2"), Some(("numpy", None)));
+        assert_eq!(
+            split_requirement("Foo[bar]==2 ; python_version<'3'"),
+            Some(("Foo", Some("2")))
+        );
+        assert_eq!(
+            split_requirement("numpy<=1.19.4,>=1.19.2"),
+            Some(("numpy", None))
+        );
         assert_eq!(split_requirement("foo===1.0"), Some(("foo", None)));
         assert_eq!(split_requirement("git+https://x/y.git"), None);
         assert_eq!(split_requirement("c:\\users\\x"), None);
         assert_eq!(split_requirement("./local"), None);
-        assert_eq!(split_name_version("python-json-logger-0.1.11"), Some(("python-json-logger", "0.1.11")));
+        assert_eq!(
+            split_name_version("python-json-logger-0.1.11"),
+            Some(("python-json-logger", "0.1.11"))
+        );
         assert_eq!(split_name_version("nodash"), None);
     }
 }

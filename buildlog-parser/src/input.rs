@@ -17,17 +17,25 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// Why the input could not be read. Messages say what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("cannot read the build log: {0}; check that the file exists, is readable and, if gzip-compressed, is complete")]
+    #[error(
+        "cannot read the build log: {0}; check that the file exists, is readable and, if gzip-compressed, is complete"
+    )]
     Io(#[from] io::Error),
     #[error("the input is not valid JSON ({0}); drop --jsonpath to parse it as a plain-text log")]
     Json(serde_json::Error),
     #[error("invalid JSONPath expression {expr:?}: {reason}; Thoth's templates use \"$.log\"")]
     JsonPath { expr: String, reason: String },
-    #[error("the JSONPath {expr:?} matched nothing in the input; check the key that holds the log (Thoth's templates use \"$.log\")")]
+    #[error(
+        "the JSONPath {expr:?} matched nothing in the input; check the key that holds the log (Thoth's templates use \"$.log\")"
+    )]
     NoMatch { expr: String },
-    #[error("the JSONPath {expr:?} matched {count} values, expected exactly one; make the expression select a single string")]
+    #[error(
+        "the JSONPath {expr:?} matched {count} values, expected exactly one; make the expression select a single string"
+    )]
     SeveralMatches { expr: String, count: usize },
-    #[error("the JSONPath {expr:?} matched a JSON {found}, not a string; select the string that holds the log text")]
+    #[error(
+        "the JSONPath {expr:?} matched a JSON {found}, not a string; select the string that holds the log text"
+    )]
     NotAString { expr: String, found: &'static str },
 }
 
@@ -55,7 +63,9 @@ pub fn decompressed<'a, R: Read + 'a>(reader: R) -> io::Result<Box<dyn BufRead +
 
 /// Reads the byte order mark, if any, and returns the encoding with a reader positioned after
 /// it. Without a mark the text is taken as UTF-8 (invalid sequences become U+FFFD).
-pub fn sniff_encoding<'a>(mut reader: Box<dyn BufRead + 'a>) -> io::Result<(Encoding, Box<dyn BufRead + 'a>)> {
+pub fn sniff_encoding<'a>(
+    mut reader: Box<dyn BufRead + 'a>,
+) -> io::Result<(Encoding, Box<dyn BufRead + 'a>)> {
     // Read (not peek) up to three bytes: a pipe may deliver fewer than a BOM per read.
     let mut head = [0u8; 3];
     let mut filled = 0;
@@ -69,7 +79,10 @@ pub fn sniff_encoding<'a>(mut reader: Box<dyn BufRead + 'a>) -> io::Result<(Enco
     }
     let (encoding, bom_len) = classify_bom(&head[..filled]);
     let rest = io::Cursor::new(head[bom_len..filled].to_vec());
-    Ok((encoding, Box::new(BufReader::with_capacity(64 * 1024, rest.chain(reader)))))
+    Ok((
+        encoding,
+        Box::new(BufReader::with_capacity(64 * 1024, rest.chain(reader))),
+    ))
 }
 
 fn classify_bom(head: &[u8]) -> (Encoding, usize) {
@@ -137,7 +150,8 @@ impl<'a> Lines<'a> {
                 None => (buf, None),
             };
             let room = MAX_LINE_BYTES.saturating_sub(self.bytes.len());
-            self.bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            self.bytes
+                .extend_from_slice(&chunk[..chunk.len().min(room)]);
             let used = found.unwrap_or(buf.len());
             self.reader.consume(used);
             if found.is_some() {
@@ -198,7 +212,11 @@ impl<'a> Lines<'a> {
         if !saw_any && units.is_empty() {
             return Ok(None);
         }
-        Ok(Some(char::decode_utf16(units).map(|r| r.unwrap_or('\u{fffd}')).collect()))
+        Ok(Some(
+            char::decode_utf16(units)
+                .map(|r| r.unwrap_or('\u{fffd}'))
+                .collect(),
+        ))
     }
 }
 

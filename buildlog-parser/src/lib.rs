@@ -33,7 +33,10 @@ use recognize::Recognizers;
 
 /// Parses a build log read from `reader`: plain text (streamed), or, with `jsonpath`, a JSON
 /// document whose single string match is the log.
-pub fn parse_reader<R: Read>(reader: R, jsonpath: Option<&str>) -> Result<BuildLogReport, InputError> {
+pub fn parse_reader<R: Read>(
+    reader: R,
+    jsonpath: Option<&str>,
+) -> Result<BuildLogReport, InputError> {
     match jsonpath {
         Some(expr) => {
             let text = input::read_all_text(reader)?;
@@ -53,10 +56,13 @@ pub fn parse_reader<R: Read>(reader: R, jsonpath: Option<&str>) -> Result<BuildL
 /// Parses a log already in memory. Never fails: unknown lines are ignored.
 pub fn parse_str(text: &str) -> BuildLogReport {
     let mut parser = Parser::new();
-    for line in text.split('\n') {
-        parser.push_line(line);
+    // A final `\n` ends the last line; it does not start another (as when streaming).
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    if !text.is_empty() {
+        for line in text.split('\n') {
+            parser.push_line(line);
+        }
     }
-    // `split` yields an empty last piece after a final newline; it is not a line.
     parser.finish()
 }
 
@@ -94,6 +100,7 @@ impl Parser {
             number: self.line_number,
             text,
             trimmed: text.trim(),
+            quiet: matches!(normalized.level.as_deref(), Some("DEBUG" | "INFO")),
         };
         let entry_before = self.collector.open_entry_index();
         let role = self.recognizers.line(&line, &mut self.collector);
@@ -126,8 +133,7 @@ impl Parser {
         let pipfile_lock = self.collector.pipfile_lock.take();
         let thoth_config = self.collector.thoth_config.take();
         let done = self.collector.finish();
-        let installation_successful =
-            done.failed.is_empty() && errors.iter().all(|e| e.recovered);
+        let installation_successful = done.failed.is_empty() && errors.iter().all(|e| e.recovered);
         BuildLogReport {
             info,
             installation: done.installation,

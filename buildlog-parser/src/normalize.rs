@@ -21,6 +21,9 @@ pub struct StepLine {
 pub struct Normalized {
     pub text: String,
     pub step: Option<StepLine>,
+    /// The level of a Python logging record (`DEBUG`, `INFO`, ...) when a logging prefix was
+    /// removed. Libraries such as thamos log failures they handled at DEBUG: not build errors.
+    pub level: Option<String>,
 }
 
 static ANSI: LazyLock<Regex> = LazyLock::new(|| {
@@ -38,12 +41,12 @@ static PREFIXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // OpenShift console copies: `  | `.
         r"^ {0,8}\| ",
         // micropipenv's basicConfig: `%(asctime)s %(name)-12s %(levelname)-6s ` with `%m-%d-%y %H:%M:%S`.
-        r"^\d{2}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [\w.]+ +(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) +",
+        r"^\d{2}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [\w.]+ +(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) +",
         // Python logging with an ISO-like asctime, thoth-common's `[pid] LEVEL name: ` or
         // `- name - LEVEL - ` after it.
-        r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[,.]\d+)? (?:\[\d+\] +)?(?:(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) +[\w.]+: |- [\w.]+ - (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) - |(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) +)?",
+        r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[,.]\d+)? (?:\[\d+\] +)?(?:(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) +[\w.]+: |- [\w.]+ - (?P<level2>DEBUG|INFO|WARNING|ERROR|CRITICAL) - |(?P<level3>DEBUG|INFO|WARNING|ERROR|CRITICAL) +)?",
         // Python's default logging format `LEVEL:name:message` (pipenv's patched pip uses it).
-        r"^(?:DEBUG|INFO|WARNING|ERROR|CRITICAL):[A-Za-z_][\w.]*:",
+        r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):[A-Za-z_][\w.]*:",
         // pipenv wraps whole tracebacks: `[pipenv.exceptions.InstallError]: `, `[ResolutionFailure]: `.
         r"^\[(?:pipenv\.exceptions\.\w+|\w+(?:Error|Failure|Exception))\]: ?",
     ]
@@ -75,14 +78,20 @@ pub fn normalize_line(raw: &str) -> Normalized {
         raw.to_owned()
     };
     text = last_redraw(&text).to_owned();
+    let mut level = None;
     // Stacked prefixes: a few rounds at most, each strictly shortening the line.
     for _ in 0..6 {
         let before = text.len();
         for prefix in PREFIXES.iter() {
-            if let Some(m) = prefix.find(&text) {
-                if m.end() > 0 {
-                    text.replace_range(..m.end(), "");
-                }
+            let Some(c) = prefix.captures(&text) else {
+                continue;
+            };
+            let end = c.get(0).map_or(0, |m| m.end());
+            if let Some(l) = ["level", "level2", "level3"].iter().find_map(|g| c.name(g)) {
+                level = Some(l.as_str().to_owned());
+            }
+            if end > 0 {
+                text.replace_range(..end, "");
             }
         }
         if text.len() == before {
@@ -96,7 +105,7 @@ pub fn normalize_line(raw: &str) -> Normalized {
             instruction: c.get(3)?.as_str().trim().to_owned(),
         })
     });
-    Normalized { text, step }
+    Normalized { text, step, level }
 }
 
 /// What is left on screen after `\r` redraws: the last segment with content. A trailing `\r`
@@ -130,7 +139,10 @@ mod tests {
 
     #[test]
     fn keeps_last_progress_redraw() {
-        assert_eq!(n("  |██     | 10 kB\r  |█████████| 1.2 MB 3 MB/s\r"), "  |█████████| 1.2 MB 3 MB/s");
+        assert_eq!(
+            n("  |██     | 10 kB\r  |█████████| 1.2 MB 3 MB/s\r"),
+            "  |█████████| 1.2 MB 3 MB/s"
+        );
         assert_eq!(n("Collecting foo\r\n"), "Collecting foo\n".trim_end());
         assert_eq!(n("abc\r   \r"), "abc");
     }
@@ -143,11 +155,15 @@ mod tests {
         );
         assert_eq!(n("2020-04-02T20:06:50+02:00 Collecting a"), "Collecting a");
         assert_eq!(
-            n("04-02-20 20:06:50 micropipenv  WARNING Failed to install 'a', will try in next installation round..."),
+            n(
+                "04-02-20 20:06:50 micropipenv  WARNING Failed to install 'a', will try in next installation round..."
+            ),
             "Failed to install 'a', will try in next installation round..."
         );
         assert_eq!(
-            n("2020-11-05 21:46:36,945 [2074338] INFO     micropipenv: Installing 'grpcio==1.31.0'"),
+            n(
+                "2020-11-05 21:46:36,945 [2074338] INFO     micropipenv: Installing 'grpcio==1.31.0'"
+            ),
             "Installing 'grpcio==1.31.0'"
         );
         assert_eq!(
@@ -164,19 +180,36 @@ mod tests {
     fn strips_container_and_console_prefixes() {
         assert_eq!(n("#8 12.34 Collecting requests"), "Collecting requests");
         assert_eq!(n("#8 1.2 2024-01-01T00:00:00Z ERROR: x"), "ERROR: x");
-        assert_eq!(n("  | Successfully installed a-1"), "Successfully installed a-1");
+        assert_eq!(
+            n("  | Successfully installed a-1"),
+            "Successfully installed a-1"
+        );
         assert_eq!(
             n("[pipenv.exceptions.InstallError]: ERROR: Could not find a version"),
             "ERROR: Could not find a version"
         );
         assert_eq!(n("[ResolutionFailure]:   raise x"), "  raise x");
         assert_eq!(
-            n("CRITICAL:pipenv.patched.pip._internal.resolution.resolvelib.factory:Could not find a version"),
+            n(
+                "CRITICAL:pipenv.patched.pip._internal.resolution.resolvelib.factory:Could not find a version"
+            ),
             "Could not find a version"
         );
         // pip's own `ERROR: ` and `[notice]` lines are not prefixes.
         assert_eq!(n("ERROR: boom"), "ERROR: boom");
-        assert_eq!(n("[notice] A new release of pip is available"), "[notice] A new release of pip is available");
+        assert_eq!(
+            n("[notice] A new release of pip is available"),
+            "[notice] A new release of pip is available"
+        );
+    }
+
+    #[test]
+    fn records_log_levels() {
+        let l = normalize_line(
+            "2020-04-02 20:06:50,594 [16] DEBUG    thamos.discover: Unable to detect CUDA",
+        );
+        assert_eq!(l.level.as_deref(), Some("DEBUG"));
+        assert_eq!(normalize_line("ERROR: x").level, None);
     }
 
     #[test]
@@ -192,6 +225,9 @@ mod tests {
         );
         let s = normalize_line("Step 3/7 : RUN pip install x");
         assert_eq!(s.step.map(|s| s.number), Some(3));
-        assert_eq!(normalize_line("STEP 1: FROM python").step.map(|s| s.total), Some(None));
+        assert_eq!(
+            normalize_line("STEP 1: FROM python").step.map(|s| s.total),
+            Some(None)
+        );
     }
 }

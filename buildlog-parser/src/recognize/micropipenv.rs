@@ -155,10 +155,18 @@ mod tests {
         assert!(r.installation_successful);
         assert_eq!(r.installation.len(), 3);
         assert_eq!(r.installation[0].is_successful, Some(false));
-        assert!(r.installation[0].installation_log.ends_with("will try in next installation round..."));
+        assert!(
+            r.installation[0]
+                .installation_log
+                .ends_with("will try in next installation round...")
+        );
         assert_eq!(r.errors.len(), 1);
         assert!(r.errors[0].recovered);
-        let installed: Vec<_> = r.installed.iter().map(|p| (p.name.as_str(), p.version.as_str())).collect();
+        let installed: Vec<_> = r
+            .installed
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .collect();
         assert_eq!(installed, vec![("A", "1.0"), ("b", "2.0")]);
     }
 

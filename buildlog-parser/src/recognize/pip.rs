@@ -18,39 +18,43 @@ static COLLECTING: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^(Collecting|Downloading/unpacking|Obtaining|Processing|Checking out) (\S+)(.*)$")
 });
 static DOWNLOADING: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:Downloading|Using cached|Downloading from URL|File was already downloaded) (\S+)(?: \(([\d.]+) ?([kKMGT]i?B|bytes)\))?")
+    re(
+        r"^(?:Downloading from URL|Downloading|Using cached|File was already downloaded) (\S+)(?: \(([\d.]+) ?([kKMGT]i?B|bytes)\))?",
+    )
 });
 static PROGRESS_SIZE: LazyLock<Regex> = LazyLock::new(|| {
     // pip >= 22: `━━━━ 1.2/1.2 MB 3.4 MB/s eta 0:00:00`; pip 19-21: `|████| 1.2 MB 3.4 MB/s`.
     re(r"(?:^[━╸╺╾╼\s-]*[\d.]+/([\d.]+) ([kMGT]i?B)|\|[█▉▊▋▌▍▎▏ ]*\| ([\d.]+) ([kMGT]i?B))")
 });
 static ALREADY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^Requirement already (?:satisfied|up-to-date)(?:, skipping upgrade)?: (\S+)(?: in (\S.*?))?(?: \(([^()\s]+)\))?$")
+    re(
+        r"^Requirement already (?:satisfied|up-to-date)(?:, skipping upgrade)?: (\S+)(?: in (\S.*?))?(?: \(([^()\s]+)\))?$",
+    )
 });
 static SITE_PYTHON: LazyLock<Regex> = LazyLock::new(|| re(r"[/\\]python(\d\.\d+)[/\\]"));
 static WHEEL_TAG: LazyLock<Regex> = LazyLock::new(|| re(r"-cp(\d)(\d{1,2})-"));
 static BUILDING: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:Building wheel for|Running setup\.py (?:install|develop|bdist_wheel) for|Running setup\.py egg_info for package|Created wheel for|Stored in directory|Building editable for) (\S+?)(?::|\s|$)")
+    re(
+        r"^(?:Building wheel for|Running setup\.py (?:install|develop|bdist_wheel) for|Running setup\.py egg_info for package|Created wheel for|Stored in directory|Building editable for) (\S+?)(?::|\s|$)",
+    )
 });
-static INSTALLING: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^Installing collected packages: (.*)$"));
+static INSTALLING: LazyLock<Regex> = LazyLock::new(|| re(r"^Installing collected packages: (.*)$"));
 static SUCCESS: LazyLock<Regex> = LazyLock::new(|| re(r"^Successfully installed (.*)$"));
 static UNINSTALLED: LazyLock<Regex> = LazyLock::new(|| re(r"^Successfully uninstalled (\S+)"));
 static ATTEMPT_UNINSTALL: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?:Attempting uninstall|Found existing installation|Uninstalling) "));
-static INDEXES: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^Looking in (?:indexes|links): (.*)$"));
-static INDEX_OPTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:--(?:extra-)?index-url|--find-links|(?:^|\s)-[if])[= ]+(\S+)")
-});
+static INDEXES: LazyLock<Regex> = LazyLock::new(|| re(r"^Looking in (?:indexes|links): (.*)$"));
+static INDEX_OPTION: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:--(?:extra-)?index-url|--find-links|(?:^|\s)-[if])[= ]+(\S+)"));
 static PIP_VERSION: LazyLock<Regex> =
     LazyLock::new(|| re(r"^pip (\d[\w.]*) from (\S.*?) \(python (\d+\.\d+)\)"));
 static UPGRADE_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:You are using pip version (\d[\w.]*)[,;] however version|A new release of pip (?:is )?available: (\d[\w.]*) -> )")
+    re(
+        r"(?:You are using pip version (\d[\w.]*)[,;] however version|A new release of pip (?:is )?available: (\d[\w.]*) -> )",
+    )
 });
-static SOURCE_VERSION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^Source in \S+ has version (\S+), which satisfies requirement (\S+)")
-});
+static SOURCE_VERSION: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^Source in \S+ has version (\S+), which satisfies requirement (\S+)"));
 /// Legacy `pip-log.txt` files hold several runs, each announced by this header.
 static RUN_HEADER: LazyLock<Regex> = LazyLock::new(|| re(r"^\S*pip\S* run on "));
 
@@ -127,7 +131,9 @@ impl Pip {
         if let Some(m) = SUCCESS.captures(t).and_then(|m| m.get(1)) {
             c.tool("pip", None);
             for token in m.as_str().split_whitespace() {
-                let Some((name, version)) = split_name_version(token) else { continue };
+                let Some((name, version)) = split_name_version(token) else {
+                    continue;
+                };
                 c.installed(name, version);
                 c.mark(name, true);
                 if INSTALLERS.contains(&name.to_ascii_lowercase().as_str()) {
@@ -203,15 +209,25 @@ impl Pip {
 /// `Processing` (local files) and the legacy `Checking out X from VCS`.
 fn collecting(line: &Line<'_>, m: &regex::Captures<'_>, c: &mut Collector) -> Role {
     let verb = m.get(1).map_or("", |v| v.as_str());
-    let spec = m.get(2).map_or("", |s| s.as_str());
+    let mut spec = m.get(2).map_or("", |s| s.as_str());
     let rest = m.get(3).map_or("", |s| s.as_str());
+    if verb == "Processing" {
+        // A local path may contain spaces (`c:\users\me\onedrive - work\pkg`).
+        let start = m.get(2).map_or(0, |s| s.start());
+        spec = line.trimmed[start..].trim_end();
+    }
     c.tool("pip", None);
     let (name, version, artifact) = match verb {
         "Processing" => {
+            // An archive names its project before the first `-<digit>`; a directory does not.
             let file = file_name(spec);
-            let name = file.split('-').next().filter(|n| !n.is_empty() && file.contains('-'));
-            match name {
-                Some(name) => (name.to_owned(), version_from_filename(name, file).map(str::to_owned), Some(spec)),
+            let named = file
+                .match_indices('-')
+                .find(|(i, _)| file[i + 1..].starts_with(|c: char| c.is_ascii_digit()))
+                .map(|(i, _)| &file[..i])
+                .and_then(|name| Some((name, version_from_filename(name, file)?)));
+            match named {
+                Some((name, version)) => (name.to_owned(), Some(version.to_owned()), Some(spec)),
                 None => (spec.to_owned(), None, Some(spec)),
             }
         }
@@ -220,7 +236,11 @@ fn collecting(line: &Line<'_>, m: &regex::Captures<'_>, c: &mut Collector) -> Ro
             Some((name, version)) => (name.to_owned(), version.map(str::to_owned), None),
             // A direct reference without a name: the egg fragment if any, else as written.
             None => match spec.split_once("#egg=") {
-                Some((_, egg)) => (egg.split('&').next().unwrap_or(egg).to_owned(), None, Some(spec)),
+                Some((_, egg)) => (
+                    egg.split('&').next().unwrap_or(egg).to_owned(),
+                    None,
+                    Some(spec),
+                ),
                 None => (spec.to_owned(), None, Some(spec)),
             },
         },
@@ -249,7 +269,10 @@ fn is_top_level(text: &str) -> bool {
 fn wheel_tag_python(artifact: &str, c: &mut Collector) {
     if let Some(m) = WHEEL_TAG.captures(file_name(artifact)) {
         if let (Some(major), Some(minor)) = (m.get(1), m.get(2)) {
-            c.python_version(PythonSource::Hint, &format!("{}.{}", major.as_str(), minor.as_str()));
+            c.python_version(
+                PythonSource::Hint,
+                &format!("{}.{}", major.as_str(), minor.as_str()),
+            );
         }
     }
 }
@@ -274,21 +297,50 @@ mod tests {
              Installing collected packages: idna, requests, numpy\n\
              Successfully installed idna-3.6 numpy-1.26.4 requests-2.31.0\n",
         );
-        assert_eq!(r.tools, vec![Tool { name: "pip".into(), version: Some("24.0".into()) }]);
+        assert_eq!(
+            r.tools,
+            vec![Tool {
+                name: "pip".into(),
+                version: Some("24.0".into())
+            }]
+        );
         assert_eq!(r.python_version.as_deref(), Some("3.12"));
-        assert_eq!(r.indexes, vec!["https://idx.example/simple".to_owned(), "https://other.example/simple".to_owned()]);
-        assert_eq!(r.requirements, vec!["numpy".to_owned(), "requests==2.31.0".to_owned()]);
+        assert_eq!(
+            r.indexes,
+            vec![
+                "https://idx.example/simple".to_owned(),
+                "https://other.example/simple".to_owned()
+            ]
+        );
+        assert_eq!(
+            r.requirements,
+            vec!["numpy".to_owned(), "requests==2.31.0".to_owned()]
+        );
         let entries: Vec<_> = r
             .installation
             .iter()
-            .map(|e| (e.package_name.as_str(), e.package_version.as_deref(), e.artifact_size.as_deref(), e.is_wheel, e.is_successful))
+            .map(|e| {
+                (
+                    e.package_name.as_str(),
+                    e.package_version.as_deref(),
+                    e.artifact_size.as_deref(),
+                    e.is_wheel,
+                    e.is_successful,
+                )
+            })
             .collect();
         assert_eq!(
             entries,
             vec![
                 ("requests", Some("2.31.0"), None, None, Some(true)),
                 ("idna", Some("3.6"), Some("61kB"), Some(true), Some(true)),
-                ("numpy", Some("1.26.4"), Some("18.0MB"), Some(true), Some(true)),
+                (
+                    "numpy",
+                    Some("1.26.4"),
+                    Some("18.0MB"),
+                    Some(true),
+                    Some(true)
+                ),
             ]
         );
         assert_eq!(r.installed.len(), 3);
@@ -311,7 +363,10 @@ mod tests {
              Successfully installed bar-2.0 foo-1.0 six-1.12.0\n\
              You are using pip version 9.0.1, however version 19.0 is available.\n",
         );
-        assert_eq!(r.tools.first().and_then(|t| t.version.as_deref()), Some("9.0.1"));
+        assert_eq!(
+            r.tools.first().and_then(|t| t.version.as_deref()),
+            Some("9.0.1")
+        );
         assert_eq!(r.installation[0].package_version.as_deref(), Some("1.12.0"));
         assert_eq!(r.installation[1].artifact_size.as_deref(), Some("1.2MB"));
         assert_eq!(r.installation[2].artifact_size.as_deref(), Some("10kB"));
@@ -330,10 +385,21 @@ mod tests {
              \x20   Successfully uninstalled pip-20.0\n\
              Successfully installed pip-24.0\n",
         );
-        let installed: Vec<_> = r.installed.iter().map(|p| (p.name.as_str(), p.version.as_str())).collect();
-        assert_eq!(installed, vec![("idna", "3.4"), ("pip", "24.0"), ("six", "1.16.0")]);
+        let installed: Vec<_> = r
+            .installed
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .collect();
+        assert_eq!(
+            installed,
+            vec![("idna", "3.4"), ("pip", "24.0"), ("six", "1.16.0")]
+        );
         assert_eq!(r.requirements, vec!["pip".to_owned(), "six".to_owned()]);
         assert_eq!(r.python_version.as_deref(), Some("3.9"));
-        assert!(r.tools.iter().any(|t| t.name == "pip" && t.version.as_deref() == Some("24.0")));
+        assert!(
+            r.tools
+                .iter()
+                .any(|t| t.name == "pip" && t.version.as_deref() == Some("24.0"))
+        );
     }
 }

@@ -8,7 +8,9 @@ use crate::collector::{Collector, Line, PythonSource, Role, split_requirement};
 use crate::normalize::re;
 
 static PHASE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:Installing dependencies from Pipfile(?:\.lock)?|Pipfile\.lock \(\w+\) out of date|Locking \[(?:dev-)?packages\] dependencies|Creating a virtualenv for this project|Building requirements\.\.\.|Resolving dependencies\.\.\.)")
+    re(
+        r"^(?:Installing dependencies from Pipfile(?:\.lock)?|Pipfile\.lock \(\w+\) out of date|Locking \[(?:dev-)?packages\] dependencies|Creating a virtualenv for this project|Building requirements\.\.\.|Resolving dependencies\.\.\.)",
+    )
 });
 static VERSION: LazyLock<Regex> = LazyLock::new(|| re(r"^pipenv, version (\S+)"));
 static VENV_PYTHON: LazyLock<Regex> =
@@ -16,12 +18,13 @@ static VENV_PYTHON: LazyLock<Regex> =
 static REQUESTED: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^(?:Installing package: (\S+)|Adding (\S+) to Pipfile's \[(?:dev-)?packages\])")
 });
-static RETRYING: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^An error occurred while installing ([^\s!]+).*Will try again\.")
-});
+static RETRYING: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^An error occurred while installing ([^\s!]+).*Will try again\."));
 static GAVE_UP: LazyLock<Regex> = LazyLock::new(|| re(r"^ERROR: Couldn't install package: (\S+)"));
 static SUCCEEDED: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:✔ )?(?:Success!|Installation Succeeded|Successfully created virtual environment!?)$|^To activate this project's virtualenv")
+    re(
+        r"^(?:✔ )?(?:Success!|Installation Succeeded|Successfully created virtual environment!?)$|^To activate this project's virtualenv",
+    )
 });
 
 #[derive(Debug, Default)]
@@ -105,7 +108,11 @@ mod tests {
              Installing initially failed dependencies...\n\
              ✔ Installation Succeeded\n",
         );
-        assert!(r.tools.iter().any(|t| t.name == "pipenv" && t.version.as_deref() == Some("2023.12.1")));
+        assert!(
+            r.tools
+                .iter()
+                .any(|t| t.name == "pipenv" && t.version.as_deref() == Some("2023.12.1"))
+        );
         assert_eq!(r.python_version.as_deref(), Some("3.11.4"));
         assert_eq!(r.recovered, vec!["foo".to_owned()]);
         assert!(r.installation_successful);

@@ -9,10 +9,14 @@ use crate::normalize::re;
 
 static VERSION: LazyLock<Regex> = LazyLock::new(|| re(r"^Poetry \(version (\S+)\)"));
 static START: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:Installing dependencies from lock file|Package operations: \d+ install|Updating dependencies|Writing lock file|Installing the current project: )")
+    re(
+        r"^(?:Installing dependencies from lock file|Package operations: \d+ install|Updating dependencies|Writing lock file|Installing the current project: )",
+    )
 });
 static OPERATION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^[•-] (Installing|Updating|Downgrading|Removing) ([A-Za-z0-9][A-Za-z0-9._-]*) \(([^)]*)\)(?::? (.*))?$")
+    re(
+        r"^[•-] (Installing|Updating|Downgrading|Removing) ([A-Za-z0-9][A-Za-z0-9._-]*) \(([^)]*)\)(?::? (.*))?$",
+    )
 });
 
 #[derive(Debug, Default)]
@@ -88,9 +92,20 @@ mod tests {
              \x20 - Updating six (1.15.0 -> 1.16.0)\n\
              \x20 - Installing broken (1.0): Failed\n",
         );
-        assert!(r.tools.iter().any(|t| t.name == "poetry" && t.version.as_deref() == Some("1.8.2")));
-        let installed: Vec<_> = r.installed.iter().map(|p| (p.name.as_str(), p.version.as_str())).collect();
-        assert_eq!(installed, vec![("certifi", "2024.2.2"), ("idna", "3.6"), ("six", "1.16.0")]);
+        assert!(
+            r.tools
+                .iter()
+                .any(|t| t.name == "poetry" && t.version.as_deref() == Some("1.8.2"))
+        );
+        let installed: Vec<_> = r
+            .installed
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .collect();
+        assert_eq!(
+            installed,
+            vec![("certifi", "2024.2.2"), ("idna", "3.6"), ("six", "1.16.0")]
+        );
         assert_eq!(r.installation.len(), 4);
         assert_eq!(r.failed, vec!["broken".to_owned()]);
         assert!(!r.installation_successful);

@@ -126,20 +126,40 @@ mod tests {
              Pushing image registry:5000/ns/app ...\n\
              Push successful\n",
         );
-        let builder = r.info.s2i_builder_image.as_ref().map(|b| (b.image.as_str(), b.sha256.as_deref()));
-        assert_eq!(builder, Some(("quay.io/thoth-station/s2i-thoth-ubi8-py36", Some("abc"))));
+        let builder = r
+            .info
+            .s2i_builder_image
+            .as_ref()
+            .map(|b| (b.image.as_str(), b.sha256.as_deref()));
+        assert_eq!(
+            builder,
+            Some(("quay.io/thoth-station/s2i-thoth-ubi8-py36", Some("abc")))
+        );
         assert_eq!(r.info.thamos_version.as_deref(), Some("0.9.1"));
         assert!(r.info.adviser_run && !r.info.provenance_check_run && r.info.push_successful);
-        let push = r.info.push_destination.as_ref().map(|p| (p.image.as_str(), p.tag.as_deref()));
+        let push = r
+            .info
+            .push_destination
+            .as_ref()
+            .map(|p| (p.image.as_str(), p.tag.as_deref()));
         assert_eq!(push, Some(("registry:5000/ns/app", None)));
         assert_eq!(r.adviser_id.as_deref(), Some("adviser-75b40eaf"));
-        assert_eq!(r.thoth_config, Some(serde_json::json!({"host": "example", "tls_verify": false})));
+        assert_eq!(
+            r.thoth_config,
+            Some(serde_json::json!({"host": "example", "tls_verify": false}))
+        );
     }
 
     #[test]
     fn config_json_yaml_or_raw() {
-        assert_eq!(parse_config("{\"a\": 1}\n"), Some(serde_json::json!({"a": 1})));
-        assert_eq!(parse_config("a: [1, 2]\n"), Some(serde_json::json!({"a": [1, 2]})));
+        assert_eq!(
+            parse_config("{\"a\": 1}\n"),
+            Some(serde_json::json!({"a": 1}))
+        );
+        assert_eq!(
+            parse_config("a: [1, 2]\n"),
+            Some(serde_json::json!({"a": [1, 2]}))
+        );
         assert_eq!(parse_config("  \n"), None);
         assert_eq!(
             parse_config("a: b\n- c\n"),

@@ -8,12 +8,16 @@ use crate::collector::{Collector, Line, PythonSource, Role};
 use crate::normalize::re;
 
 static SUMMARY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(Resolved|Prepared|Installed|Uninstalled|Audited|Built|Downloaded|Bytecode compiled) \d+ packages? in ")
+    re(
+        r"^(Resolved|Prepared|Installed|Uninstalled|Audited|Built|Downloaded|Bytecode compiled) \d+ packages? in ",
+    )
 });
 static CHANGE: LazyLock<Regex> =
     LazyLock::new(|| re(r"^([+~-]) ([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(\S+)"));
 static INTERPRETER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^Using (?:CPython|PyPy|GraalPy|Python) (\d+\.\d+(?:\.\d+)?)\S* (?:interpreter|environment)")
+    re(
+        r"^Using (?:CPython|PyPy|GraalPy|Python) (\d+\.\d+(?:\.\d+)?)\S* (?:interpreter|environment)",
+    )
 });
 static VERSION: LazyLock<Regex> = LazyLock::new(|| re(r"^uv (\d+\.\d+\.\d+)\b"));
 
@@ -80,9 +84,17 @@ mod tests {
              \x20+ idna==3.6\n\
              \x20+ requests==2.31.0\n",
         );
-        assert!(r.tools.iter().any(|t| t.name == "uv" && t.version.as_deref() == Some("0.4.18")));
+        assert!(
+            r.tools
+                .iter()
+                .any(|t| t.name == "uv" && t.version.as_deref() == Some("0.4.18"))
+        );
         assert_eq!(r.python_version.as_deref(), Some("3.12.3"));
-        let installed: Vec<_> = r.installed.iter().map(|p| (p.name.as_str(), p.version.as_str())).collect();
+        let installed: Vec<_> = r
+            .installed
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .collect();
         assert_eq!(installed, vec![("idna", "3.6"), ("requests", "2.31.0")]);
         assert_eq!(r.installation.len(), 2);
         assert!(r.installation_successful);
