@@ -1,0 +1,833 @@
+//! Error blocks and their classification.
+//!
+//! A block opens at a line that signals a failure and stays open until installer progress
+//! resumes (a new `Collecting`, a summary, an s2i marker) or nothing relevant has been seen for a
+//! while. Every line of the block is checked against the signature table; the strongest match
+//! decides the kind, so a pip summary (`No matching distribution`) after the real cause
+//! (`NewConnectionError`) still reports the cause. Blocks about the same package that follow
+//! each other closely (pip narrates one failure in several pieces) are merged: one failure, one
+//! entry.
+
+use std::sync::LazyLock;
+
+use common::python::normalize_name;
+use regex::Regex;
+
+use crate::collector::{Collector, Line, Role, split_requirement};
+use crate::normalize::re;
+use crate::report::{BuildError, ErrorKind, MissingKind};
+
+/// Blocks of the same package closer than this many lines are one failure.
+const MERGE_GAP: usize = 50;
+/// A block with no relevant line for this long has ended.
+const BLOCK_IDLE: usize = 100;
+/// Messages and causes are cut here; a line can be a megabyte of minified text.
+const MAX_MESSAGE_CHARS: usize = 500;
+/// Conflicts kept per failure.
+const MAX_CONFLICTS: usize = 50;
+
+/// What a signature extracts from its match, besides the kind.
+#[derive(Debug, Clone, Copy)]
+enum Extract {
+    Nothing,
+    /// Group 1 names the package (a requirement or a name).
+    Package,
+    Missing(MissingKind),
+    /// Group 1 is a compiler that failed (named, not necessarily missing).
+    Compiler,
+    /// The conflict list follows (pip's `The conflict is caused by:`).
+    ConflictsFollow,
+    /// This line is itself a conflict statement (uv, poetry: `Because ...`).
+    Conflict,
+    ExpectedHash,
+    ActualHash,
+    /// uv prints `Expected:` / `Computed:` headers and the digests on the next lines.
+    ExpectedHashFollows,
+    ActualHashFollows,
+}
+
+struct Signature {
+    re: Regex,
+    kind: ErrorKind,
+    /// Higher wins within a block. Causes outrank the summaries that follow them.
+    priority: u8,
+    /// Whether this line can start a block (weak evidence only counts inside one).
+    opens: bool,
+    extract: Extract,
+}
+
+fn sig(pattern: &str, kind: ErrorKind, priority: u8, opens: bool, extract: Extract) -> Signature {
+    Signature {
+        re: re(pattern),
+        kind,
+        priority,
+        opens,
+        extract,
+    }
+}
+
+static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
+    use ErrorKind::*;
+    use Extract as X;
+    vec![
+        // TLS before network: a certificate failure is also a "Max retries exceeded".
+        sig(
+            r"CERTIFICATE_VERIFY_FAILED|SSLCertVerificationError|certificate verify failed|There was a problem confirming the ssl certificate|invalid peer certificate|UnknownIssuer|self[- ]signed certificate in certificate chain",
+            TlsVerification,
+            95,
+            true,
+            X::Nothing,
+        ),
+        sig(r"SSLError", TlsVerification, 90, true, X::Nothing),
+        sig(
+            r"No space left on device|\[Errno 28\]|Disk quota exceeded",
+            DiskOrPermission,
+            92,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"Permission denied|\[Errno 13\]|Read-only file system|\[Errno 30\]|EnvironmentError: \[Errno 13\]",
+            DiskOrPermission,
+            88,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"^Killed$|exit (?:code|status):? 137\b|returned a non-zero code: 137|Killed signal terminated program|OOMKilled|^KeyboardInterrupt$|^MemoryError\b",
+            KilledOrTruncated,
+            91,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"(?:THESE PACKAGES DO NOT MATCH THE HASHES|Hash mismatch for `([^`=\s]+))",
+            HashMismatch,
+            85,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"^Expected (?:sha\d+|md5) ([0-9a-fA-F]{16,})",
+            HashMismatch,
+            85,
+            false,
+            X::ExpectedHash,
+        ),
+        sig(
+            r"^or ([0-9a-fA-F]{32,})$",
+            HashMismatch,
+            10,
+            false,
+            X::ExpectedHash,
+        ),
+        sig(
+            r"^Got\s+([0-9a-fA-F]{16,})",
+            HashMismatch,
+            85,
+            false,
+            X::ActualHash,
+        ),
+        sig(
+            r"^Expected:$",
+            HashMismatch,
+            10,
+            false,
+            X::ExpectedHashFollows,
+        ),
+        sig(
+            r"^Computed:$",
+            HashMismatch,
+            10,
+            false,
+            X::ActualHashFollows,
+        ),
+        sig(
+            r"NewConnectionError|Max retries exceeded|Temporary failure in name resolution|Name or service not known|nodename nor servname|getaddrinfo failed|Failed to establish a new connection|Connection refused|Network is unreachable|ConnectTimeoutError|ReadTimeoutError|Read timed out|connection timed out|ProxyError|Cannot connect to proxy|Could not resolve host|dns error|error sending request for url|Connection reset by peer|RemoteDisconnected|IncompleteRead",
+            Network,
+            80,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"requires a different Python|Requires-Python|require a different python version|current Python version \([^)]*\) does not satisfy|supported Python range .* is not compatible",
+            RequiresPython,
+            70,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"^Package '([^']+)' requires a different Python",
+            RequiresPython,
+            71,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"conflicting dependencies|ResolutionImpossible|version solving failed|requirements are unsatisfiable|Could not find a version that matches|dependencies could not be resolved",
+            ResolutionImpossible,
+            60,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"^The conflict is caused by:$",
+            ResolutionImpossible,
+            60,
+            false,
+            X::ConflictsFollow,
+        ),
+        sig(
+            r"^(?:[╰├]─▶ )?(?:And because|Because) .*depends on",
+            ResolutionImpossible,
+            60,
+            false,
+            X::Conflict,
+        ),
+        sig(
+            r"there (?:are|is) no versions? of ([A-Za-z0-9][A-Za-z0-9._-]*)|Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the package registry",
+            NoMatchingDistribution,
+            62,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"(?:fatal )?error: ([\w./+-]+\.h(?:pp|h)?): No such file or directory",
+            BuildFailure,
+            58,
+            true,
+            X::Missing(MissingKind::Header),
+        ),
+        sig(
+            r"cannot find -l([\w.+-]+)",
+            BuildFailure,
+            58,
+            true,
+            X::Missing(MissingKind::Library),
+        ),
+        sig(
+            r"error: command '([^']+)' failed: No such file or directory|unable to execute '?([^':\s]+)'?: No such file or directory|(?:^|\s)([\w.+-]*(?:gcc|g\+\+|cc|clang|c\+\+|gfortran)): (?:command )?not found|(Microsoft Visual C\+\+ [\d.]+) or greater is required|can't find (Rust compiler)",
+            BuildFailure,
+            58,
+            true,
+            X::Missing(MissingKind::Compiler),
+        ),
+        sig(
+            r"error: command '([^']+)' failed",
+            BuildFailure,
+            55,
+            true,
+            X::Compiler,
+        ),
+        sig(
+            r"Failed building wheel for (\S+)|Could not build wheels for ([^\s,]+)|^Failed to build `?([^\s`]+)|Building wheel for (\S+) .*did not run successfully|setup\.py bdist_wheel did not run successfully|python setup\.py (?:install|develop) did not run successfully|Running setup\.py install for (\S+) \.\.\. error|Command .*setup\.py.* (?:install|develop).* failed with error code|error: legacy-install-failure|Failed to build wheel|Build backend failed to build wheel",
+            BuildFailure,
+            50,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"error: metadata-generation-failed|Encountered error while generating package metadata|egg_info did not run successfully|Preparing (?:wheel )?metadata .*did not run successfully|Getting requirements to build (?:wheel|editable) did not run successfully|Command .*(?:setup\.py)?\W*egg_info.* failed with error code|Build backend failed to determine metadata|failed to determine metadata",
+            MetadataGenerationFailed,
+            45,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"No matching distribution found for (\S+)|Could not find a version that satisfies the requirement (\S+)|Unable to find installation candidates for (\S+)|Could not find a matching version of package (\S+)|No matching distribution found",
+            NoMatchingDistribution,
+            40,
+            true,
+            X::Package,
+        ),
+        sig(
+            r#"Failed to install requirements, dependency ['"]([^'"]+)['"] could not be installed"#,
+            Other,
+            5,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"^Couldn't install package: (\S+)|^ERROR: Couldn't install package: (\S+)",
+            Other,
+            5,
+            true,
+            X::Package,
+        ),
+        // Generic openers: a failure whose cause no signature above names.
+        sig(
+            r"^(?:ERROR|error|Error|FATAL|fatal):|^×|^Exception:$|^Exception information:$|^Command .* failed with error code",
+            Other,
+            1,
+            true,
+            X::Nothing,
+        ),
+    ]
+});
+
+/// Lines that look like errors but report a harmless condition.
+static NOT_ERRORS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^ERROR: pip's dependency resolver does not currently take into account|^ERROR: pip's legacy dependency resolver does not consider",
+    )
+});
+/// An installer's own crash starts at the left margin; indented tracebacks are the output of a
+/// subprocess (setup.py, byte-compiling) that the installer may well survive.
+static OWN_CRASH: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^(?:Traceback \(most recent call last\):$|(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception): )")
+});
+/// A cause seen this close before a block opens belongs to it (pip prints the subprocess'
+/// traceback, then its own error).
+const CAUSE_LOOKBACK: usize = 30;
+static WARNING: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:WARNING|Warning|warning):"));
+static CAUSE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^(?:[\w.]+\.)?([A-Z]\w*(?:Error|Exception)|KeyboardInterrupt|SystemExit)(?:: (.*))?$")
+});
+static CONFLICT_ITEM: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:\S+ \S+ depends on .+|The user requested .+)"));
+static DIGEST: LazyLock<Regex> = LazyLock::new(|| re(r"^((?:sha\d+|md5):[0-9a-fA-F]{16,})$"));
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    None,
+    Conflicts,
+    Expected,
+    Actual,
+}
+
+#[derive(Debug)]
+struct Block {
+    first_line: usize,
+    last_line: usize,
+    last_relevant: usize,
+    run: u32,
+    kind: ErrorKind,
+    priority: u8,
+    message: String,
+    package: Option<String>,
+    /// The package came from the failure text, not from the installer's context.
+    package_stated: bool,
+    /// Only `WARNING:` lines so far: the installer went on (pip retries).
+    warning_only: bool,
+    cause: Option<String>,
+    conflicts: Vec<String>,
+    expected: Vec<String>,
+    actual: Option<String>,
+    missing: Option<(MissingKind, String)>,
+    compiler: Option<String>,
+    pending: Pending,
+}
+
+/// Finds, classifies and merges error blocks as lines stream by.
+#[derive(Debug, Default)]
+pub struct Classifier {
+    block: Option<Block>,
+    /// The last exception line seen outside a block, with its line number.
+    recent_cause: Option<(usize, String)>,
+    errors: Vec<(BuildError, u32, bool)>,
+}
+
+impl Classifier {
+    pub fn line(&mut self, line: &Line<'_>, role: Role, c: &mut Collector) {
+        if role == Role::Owned {
+            return;
+        }
+        if role == Role::Progress {
+            self.close(c);
+            return;
+        }
+        let t = line.trimmed;
+        if t.is_empty() {
+            return;
+        }
+        if self
+            .block
+            .as_ref()
+            .is_some_and(|b| line.number - b.last_relevant > BLOCK_IDLE)
+        {
+            self.close(c);
+        }
+        if line.quiet || NOT_ERRORS.is_match(t) {
+            return;
+        }
+        if CAUSE.is_match(t) {
+            match self.block.as_mut() {
+                Some(block) => block.cause = Some(clip(t)),
+                None => self.recent_cause = Some((line.number, clip(t))),
+            }
+        }
+        if self.block.is_none() && OWN_CRASH.is_match(line.text) {
+            self.open(line, c, false);
+        }
+        let is_warning = WARNING.is_match(t);
+        let mut relevant = false;
+        for s in SIGNATURES.iter() {
+            let Some(m) = s.re.captures(t) else { continue };
+            if self.block.is_none() {
+                if !s.opens {
+                    continue;
+                }
+                self.open(line, c, is_warning);
+            }
+            let Some(block) = self.block.as_mut() else {
+                continue;
+            };
+            let group = m.iter().skip(1).flatten().next().map(|g| g.as_str());
+            block.apply(s, group, t);
+            relevant = true;
+        }
+        let Some(block) = self.block.as_mut() else {
+            return;
+        };
+        block.last_line = line.number;
+        if !is_warning && !t.starts_with("Retrying") {
+            block.warning_only = false;
+        }
+        if relevant {
+            block.last_relevant = line.number;
+            return;
+        }
+        block.context_line(t);
+    }
+
+    /// Closes the open block, then adds a truncation error if the installer never finished.
+    pub fn finish(
+        mut self,
+        c: &mut Collector,
+        last_line: usize,
+        last_text: &str,
+    ) -> Vec<BuildError> {
+        self.close(c);
+        if let Some(since) = c.in_progress.take() {
+            let mut block = Block::new(since, c, false);
+            block.kind = ErrorKind::KilledOrTruncated;
+            block.priority = u8::MAX;
+            block.message = clip(last_text.trim());
+            block.last_line = last_line.max(since);
+            self.push(block, c);
+        }
+        self.errors
+            .into_iter()
+            .map(|(mut error, _, warning_only)| {
+                error.recovered =
+                    warning_only || error.package.as_deref().is_some_and(|p| c.succeeded(p));
+                error
+            })
+            .collect()
+    }
+
+    fn open(&mut self, line: &Line<'_>, c: &mut Collector, warning: bool) {
+        c.in_progress = None;
+        let mut block = Block::new(line.number, c, warning);
+        if let Some((at, cause)) = self.recent_cause.take() {
+            if line.number - at <= CAUSE_LOOKBACK {
+                block.cause = Some(cause);
+            }
+        }
+        block.message = clip(line.trimmed);
+        self.block = Some(block);
+    }
+
+    fn close(&mut self, c: &mut Collector) {
+        if let Some(block) = self.block.take() {
+            self.push(block, c);
+        }
+    }
+
+    fn push(&mut self, block: Block, c: &mut Collector) {
+        if let (Some(package), false) = (&block.package, block.warning_only) {
+            c.mark(package, false);
+        }
+        if let Some((last, run, warning_only)) = self.errors.last_mut() {
+            let same_package = match (&last.package, &block.package) {
+                (Some(a), Some(b)) => normalize_name(a) == normalize_name(b),
+                (None, None) => last.kind == block.kind,
+                _ => false,
+            };
+            if same_package && *run == block.run && block.first_line <= last.last_line + MERGE_GAP {
+                // The merged failure was only a warning if both parts were.
+                *warning_only = *warning_only && block.warning_only;
+                merge(last, block.into_error());
+                return;
+            }
+        }
+        let (run, warning_only) = (block.run, block.warning_only);
+        self.errors.push((block.into_error(), run, warning_only));
+    }
+}
+
+impl Block {
+    fn new(first_line: usize, c: &Collector, warning: bool) -> Block {
+        Block {
+            first_line,
+            last_line: first_line,
+            last_relevant: first_line,
+            run: c.run,
+            kind: ErrorKind::Other,
+            priority: 0,
+            message: String::new(),
+            package: c.current_package.clone(),
+            package_stated: false,
+            warning_only: warning,
+            cause: None,
+            conflicts: Vec::new(),
+            expected: Vec::new(),
+            actual: None,
+            missing: None,
+            compiler: None,
+            pending: Pending::None,
+        }
+    }
+
+    fn apply(&mut self, s: &Signature, group: Option<&str>, text: &str) {
+        if s.priority > self.priority {
+            self.priority = s.priority;
+            self.kind = s.kind;
+            self.message = clip(text);
+        }
+        match (s.extract, group) {
+            (Extract::Package, Some(g)) if !self.package_stated => {
+                let g = g.trim_matches(|c| matches!(c, '`' | '\'' | '"' | ','));
+                let name = split_requirement(g).map_or(g, |(n, _)| n);
+                self.package = Some(name.to_owned());
+                self.package_stated = true;
+            }
+            (Extract::Missing(kind), Some(g)) if self.missing.is_none() => {
+                let name = if kind == MissingKind::Compiler {
+                    basename(g)
+                } else {
+                    g
+                };
+                self.missing = Some((kind, name.to_owned()));
+            }
+            (Extract::Compiler, Some(g)) => {
+                self.compiler.get_or_insert_with(|| basename(g).to_owned());
+            }
+            (Extract::ConflictsFollow, _) => self.pending = Pending::Conflicts,
+            (Extract::Conflict, _) => self.add_conflict(text),
+            (Extract::ExpectedHash, Some(g)) => self.expected.push(g.to_owned()),
+            (Extract::ActualHash, Some(g)) => self.actual = Some(g.to_owned()),
+            (Extract::ExpectedHashFollows, _) => self.pending = Pending::Expected,
+            (Extract::ActualHashFollows, _) => self.pending = Pending::Actual,
+            _ => {}
+        }
+    }
+
+    /// A line inside the block that no signature matched.
+    fn context_line(&mut self, t: &str) {
+        match self.pending {
+            Pending::Conflicts => {
+                if let Some(m) = CONFLICT_ITEM.find(t) {
+                    self.add_conflict(m.as_str());
+                } else {
+                    self.pending = Pending::None;
+                }
+            }
+            Pending::Expected | Pending::Actual => {
+                if let Some(d) = DIGEST.captures(t).and_then(|m| m.get(1)) {
+                    if self.pending == Pending::Expected {
+                        self.expected.push(d.as_str().to_owned());
+                    } else {
+                        self.actual = Some(d.as_str().to_owned());
+                    }
+                }
+                self.pending = Pending::None;
+            }
+            Pending::None => {}
+        }
+    }
+
+    fn add_conflict(&mut self, text: &str) {
+        let text = clip(text.trim_start_matches(['╰', '├', '─', '▶', ' ']));
+        if self.conflicts.len() < MAX_CONFLICTS && !self.conflicts.contains(&text) {
+            self.conflicts.push(text);
+        }
+    }
+
+    fn into_error(self) -> BuildError {
+        let (missing_kind, missing) = match self.missing {
+            Some((kind, name)) => (Some(kind), Some(name)),
+            None => (None, None),
+        };
+        // With no signature to name the failure, the exception says most.
+        let message = match (&self.kind, &self.cause) {
+            (ErrorKind::Other, Some(cause)) => cause.clone(),
+            _ => self.message,
+        };
+        let mut error = BuildError {
+            kind: self.kind,
+            package: self.package,
+            message,
+            first_line: self.first_line,
+            last_line: self.last_line,
+            hint: String::new(),
+            recovered: false,
+            cause: self.cause,
+            conflicts: self.conflicts,
+            expected_hashes: self.expected,
+            actual_hash: self.actual,
+            missing_kind,
+            missing,
+            compiler: self.compiler,
+        };
+        error.hint = hint(&error);
+        error
+    }
+}
+
+/// Folds a later block of the same failure into the earlier one.
+fn merge(into: &mut BuildError, later: BuildError) {
+    into.last_line = into.last_line.max(later.last_line);
+    if rank(later.kind) > rank(into.kind) {
+        into.kind = later.kind;
+        into.message = later.message;
+    }
+    if into.package.is_none() {
+        into.package = later.package;
+    }
+    into.cause = later.cause.or(into.cause.take());
+    for c in later.conflicts {
+        if !into.conflicts.contains(&c) {
+            into.conflicts.push(c);
+        }
+    }
+    into.expected_hashes.extend(later.expected_hashes);
+    into.actual_hash = into.actual_hash.take().or(later.actual_hash);
+    if into.missing.is_none() {
+        into.missing_kind = later.missing_kind;
+        into.missing = later.missing;
+    }
+    into.compiler = into.compiler.take().or(later.compiler);
+    into.hint = hint(into);
+}
+
+/// How specific a kind is, for merging blocks that were classified apart.
+fn rank(kind: ErrorKind) -> u8 {
+    use ErrorKind::*;
+    match kind {
+        Other => 0,
+        NoMatchingDistribution => 1,
+        MetadataGenerationFailed => 2,
+        BuildFailure => 3,
+        ResolutionImpossible => 4,
+        RequiresPython => 5,
+        Network => 6,
+        HashMismatch => 7,
+        DiskOrPermission | KilledOrTruncated => 8,
+        TlsVerification => 9,
+    }
+}
+
+fn basename(command: &str) -> &str {
+    command.rsplit(['/', '\\']).next().unwrap_or(command)
+}
+
+fn clip(text: &str) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
+/// A short sentence saying what the user can do, starting with a capital.
+fn hint(e: &BuildError) -> String {
+    let text = hint_text(e);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+fn hint_text(e: &BuildError) -> String {
+    let package = e.package.as_deref().unwrap_or("the package");
+    match e.kind {
+        ErrorKind::NoMatchingDistribution => format!(
+            "No release of {package} matches the requirement on the configured indexes for this Python and platform: check the name and version pin, the index URL, and that a wheel or sdist exists for this interpreter."
+        ),
+        ErrorKind::ResolutionImpossible => "The requirements conflict: relax or update one of the pins listed in `conflicts` (or regenerate the lock file) so that one version satisfies all of them.".to_owned(),
+        ErrorKind::HashMismatch => format!(
+            "The downloaded file of {package} does not match the hash in the lock or requirements file: regenerate the hashes if the release was legitimately replaced, otherwise check the index or proxy for tampering."
+        ),
+        ErrorKind::BuildFailure => match (&e.missing_kind, e.missing.as_deref()) {
+            (Some(MissingKind::Header), Some(h)) if h.eq_ignore_ascii_case("Python.h") => format!(
+                "Compiling {package} needs the Python headers: install python3-devel (Fedora/RHEL) or python3-dev (Debian/Ubuntu) in the build image, or use a version of {package} that ships a wheel for this platform."
+            ),
+            (Some(MissingKind::Header), Some(h)) => format!(
+                "Compiling {package} needs the header {h}: install the development package that provides it (usually NAME-devel or libNAME-dev) in the build image, or use a version that ships a wheel."
+            ),
+            (Some(MissingKind::Library), Some(l)) => format!(
+                "Linking {package} needs the library lib{l}: install it with its development package ({l}-devel or lib{l}-dev) in the build image, or use a version that ships a wheel."
+            ),
+            (Some(MissingKind::Compiler), Some(c)) => format!(
+                "Building {package} needs {c}, which the build image lacks: install it (for example gcc and gcc-c++, build-essential, or Rust), or use a version of {package} that ships a wheel."
+            ),
+            _ => format!(
+                "Building {package} from source failed: read the compiler output in the lines given, install the build dependencies it names, or pin a version that ships a wheel for this platform."
+            ),
+        },
+        ErrorKind::MetadataGenerationFailed => format!(
+            "{package}'s setup.py or build backend failed before anything was built (see `cause`): this is a problem of the package or its build requirements; try another version, one with a wheel, or install what it needs to run setup.py."
+        ),
+        ErrorKind::RequiresPython => format!(
+            "{package} does not support this Python version (Requires-Python): build with an interpreter it supports or pin an older release that supports this one."
+        ),
+        ErrorKind::Network => "The package index could not be reached: check network access from the build (DNS, firewall, HTTP_PROXY/HTTPS_PROXY/NO_PROXY) and the index URL.".to_owned(),
+        ErrorKind::TlsVerification => "The index's TLS certificate could not be verified: add your organisation's CA to the trust store the installer uses (PIP_CERT, SSL_CERT_FILE, REQUESTS_CA_BUNDLE) instead of disabling verification.".to_owned(),
+        ErrorKind::DiskOrPermission => {
+            if e.message.contains("No space") || e.message.contains("Errno 28") || e.message.contains("quota") {
+                "The build ran out of disk space: free space or enlarge the volume (including /tmp and the pip cache, or use --no-cache-dir).".to_owned()
+            } else {
+                "The installer could not write where it installs: use a virtual environment or --user, or fix the directory's ownership; avoid running pip as root or with sudo.".to_owned()
+            }
+        }
+        ErrorKind::KilledOrTruncated => "The installation stopped before finishing: the process was killed or interrupted (often out of memory, exit code 137, or a timeout) or the log was cut; raise the memory or time limit, or get the complete log.".to_owned(),
+        ErrorKind::Other => "The installer failed for a reason not classified here: read the lines given for its own explanation.".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_str;
+    use crate::report::{ErrorKind, MissingKind};
+
+    fn kinds(log: &str) -> Vec<(ErrorKind, Option<String>)> {
+        parse_str(log)
+            .errors
+            .into_iter()
+            .map(|e| (e.kind, e.package))
+            .collect()
+    }
+
+    #[test]
+    fn network_outranks_the_no_match_summary() {
+        let log = "Collecting foo==1.0\n\
+            WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [Errno -3] Temporary failure in name resolution')': /simple/foo/\n\
+            ERROR: Could not find a version that satisfies the requirement foo==1.0 (from versions: none)\n\
+            ERROR: No matching distribution found for foo==1.0\n";
+        assert_eq!(kinds(log), vec![(ErrorKind::Network, Some("foo".into()))]);
+    }
+
+    #[test]
+    fn transient_retry_warning_is_recovered() {
+        let r = parse_str(
+            "Collecting foo==1.0\n\
+             WARNING: Retrying (Retry(total=4)) after connection broken by 'ReadTimeoutError(\"x\")': /simple/foo/\n\
+             \x20 Downloading foo-1.0-py3-none-any.whl (10 kB)\n\
+             Installing collected packages: foo\n\
+             Successfully installed foo-1.0\n",
+        );
+        assert_eq!(r.errors.len(), 1);
+        assert!(r.errors[0].recovered && r.installation_successful);
+    }
+
+    #[test]
+    fn tls_outranks_network() {
+        let log = "Collecting foo\n\
+            Could not fetch URL https://idx.example/simple/foo/: There was a problem confirming the ssl certificate: HTTPSConnectionPool(host='idx.example', port=443): Max retries exceeded with url: /simple/foo/ (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')))\n\
+            ERROR: No matching distribution found for foo\n";
+        assert_eq!(
+            kinds(log),
+            vec![(ErrorKind::TlsVerification, Some("foo".into()))]
+        );
+    }
+
+    #[test]
+    fn hash_mismatch_digests() {
+        let r = parse_str(
+            "Collecting foo==1.0\n\
+             ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have updated the package versions, please update the hashes.\n\
+             \x20   foo==1.0 from https://files.example/foo-1.0.tar.gz#sha256=aa (from -r r.txt (line 1)):\n\
+             \x20       Expected sha256 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n\
+             \x20            Got        bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n",
+        );
+        let e = &r.errors[0];
+        assert_eq!(
+            (e.kind, e.package.as_deref()),
+            (ErrorKind::HashMismatch, Some("foo"))
+        );
+        assert_eq!(e.expected_hashes, vec!["a".repeat(64)]);
+        assert_eq!(e.actual_hash, Some("b".repeat(64)));
+    }
+
+    #[test]
+    fn resolution_impossible_conflicts() {
+        let r = parse_str(
+            "ERROR: Cannot install a==1.0 and b==2.0 because these package versions have conflicting dependencies.\n\
+             \n\
+             The conflict is caused by:\n\
+             \x20   a 1.0 depends on c<2\n\
+             \x20   b 2.0 depends on c>=2\n\
+             \n\
+             To fix this you could try to:\n\
+             ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/\n",
+        );
+        assert_eq!(r.errors.len(), 1);
+        assert_eq!(r.errors[0].kind, ErrorKind::ResolutionImpossible);
+        assert_eq!(
+            r.errors[0].conflicts,
+            vec!["a 1.0 depends on c<2", "b 2.0 depends on c>=2"]
+        );
+        let uv = parse_str(
+            "  × No solution found when resolving dependencies:\n\
+             \x20 ╰─▶ Because a==1.0 depends on c<2 and you require c>=2, we can conclude that your requirements are unsatisfiable.\n",
+        );
+        assert_eq!(uv.errors[0].kind, ErrorKind::ResolutionImpossible);
+        assert_eq!(uv.errors[0].conflicts.len(), 1);
+    }
+
+    #[test]
+    fn requires_python_outranks_no_match() {
+        let log = "ERROR: Ignored the following versions that require a different python version: 2.0 Requires-Python >=3.99\n\
+            ERROR: Could not find a version that satisfies the requirement foo==2.0 (from versions: 1.0)\n\
+            ERROR: No matching distribution found for foo==2.0\n";
+        assert_eq!(kinds(log)[0].0, ErrorKind::RequiresPython);
+    }
+
+    #[test]
+    fn build_failure_names_what_is_missing() {
+        let r = parse_str(
+            "Building wheel for cext (setup.py): started\n\
+             \x20 error: subprocess-exited-with-error\n\
+             \x20 × python setup.py bdist_wheel did not run successfully.\n\
+             \x20     cext.c:1:10: fatal error: Python.h: No such file or directory\n\
+             \x20     error: command '/usr/bin/gcc' failed with exit code 1\n\
+             \x20 ERROR: Failed building wheel for cext\n\
+             Failed to build cext\n\
+             ERROR: Could not build wheels for cext, which is required to install pyproject.toml-based projects\n",
+        );
+        assert_eq!(
+            r.errors.len(),
+            1,
+            "one failure narrated in pieces: {:?}",
+            r.errors
+        );
+        let e = &r.errors[0];
+        assert_eq!(
+            (e.kind, e.package.as_deref()),
+            (ErrorKind::BuildFailure, Some("cext"))
+        );
+        assert_eq!(
+            (e.missing_kind, e.missing.as_deref(), e.compiler.as_deref()),
+            (Some(MissingKind::Header), Some("Python.h"), Some("gcc"))
+        );
+        let lib = parse_str(
+            "Running setup.py install for x\n/usr/bin/ld: cannot find -lxyz\nerror: command 'gcc' failed with exit status 1\n",
+        );
+        assert_eq!(lib.errors[0].missing.as_deref(), Some("xyz"));
+    }
+
+    #[test]
+    fn disk_killed_and_harmless_errors() {
+        assert_eq!(kinds("Collecting a\nERROR: Could not install packages due to an OSError: [Errno 28] No space left on device\n")[0].0, ErrorKind::DiskOrPermission);
+        assert_eq!(
+            kinds("Collecting a\nKilled\n")[0].0,
+            ErrorKind::KilledOrTruncated
+        );
+        let r = parse_str(
+            "Successfully installed a-1\nERROR: pip's dependency resolver does not currently take into account all the packages that are installed.\n",
+        );
+        assert!(r.errors.is_empty() && r.installation_successful);
+    }
+}

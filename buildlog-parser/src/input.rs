@@ -1,0 +1,271 @@
+//! Bytes to lines: gzip by magic, UTF-16 and UTF-8 byte order marks, lossy decoding, a bound on
+//! line length, and the JSON envelope (`--jsonpath`).
+//!
+//! Plain text is read as a stream: at most one line (capped at [`MAX_LINE_BYTES`]) is held at a
+//! time, so memory does not grow with the size of the log.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use flate2::read::MultiGzDecoder;
+
+/// Longer lines are cut here; the rest of the line is skipped. Real logs carry minified blobs and
+/// progress bars without newlines, and one such line must not hold the whole input in memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Why the input could not be read. Messages say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error(
+        "cannot read the build log: {0}; check that the file exists, is readable and, if gzip-compressed, is complete"
+    )]
+    Io(#[from] io::Error),
+    #[error("the input is not valid JSON ({0}); drop --jsonpath to parse it as a plain-text log")]
+    Json(serde_json::Error),
+    #[error("invalid JSONPath expression {expr:?}: {reason}; Thoth's templates use \"$.log\"")]
+    JsonPath { expr: String, reason: String },
+    #[error(
+        "the JSONPath {expr:?} matched nothing in the input; check the key that holds the log (Thoth's templates use \"$.log\")"
+    )]
+    NoMatch { expr: String },
+    #[error(
+        "the JSONPath {expr:?} matched {count} values, expected exactly one; make the expression select a single string"
+    )]
+    SeveralMatches { expr: String, count: usize },
+    #[error(
+        "the JSONPath {expr:?} matched a JSON {found}, not a string; select the string that holds the log text"
+    )]
+    NotAString { expr: String, found: &'static str },
+}
+
+/// How the text after the byte order mark is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+}
+
+/// A reader that is decompressed when it starts with the gzip magic.
+pub fn decompressed<'a, R: Read + 'a>(reader: R) -> io::Result<Box<dyn BufRead + 'a>> {
+    let mut buffered = BufReader::with_capacity(64 * 1024, reader);
+    let head = buffered.fill_buf()?;
+    if head.starts_with(&GZIP_MAGIC) {
+        Ok(Box::new(BufReader::with_capacity(
+            64 * 1024,
+            MultiGzDecoder::new(buffered),
+        )))
+    } else {
+        Ok(Box::new(buffered))
+    }
+}
+
+/// Reads the byte order mark, if any, and returns the encoding with a reader positioned after
+/// it. Without a mark the text is taken as UTF-8 (invalid sequences become U+FFFD).
+pub fn sniff_encoding<'a>(
+    mut reader: Box<dyn BufRead + 'a>,
+) -> io::Result<(Encoding, Box<dyn BufRead + 'a>)> {
+    // Read (not peek) up to three bytes: a pipe may deliver fewer than a BOM per read.
+    let mut head = [0u8; 3];
+    let mut filled = 0;
+    while filled < head.len() {
+        match reader.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let (encoding, bom_len) = classify_bom(&head[..filled]);
+    let rest = io::Cursor::new(head[bom_len..filled].to_vec());
+    Ok((
+        encoding,
+        Box::new(BufReader::with_capacity(64 * 1024, rest.chain(reader))),
+    ))
+}
+
+fn classify_bom(head: &[u8]) -> (Encoding, usize) {
+    if head.starts_with(&[0xef, 0xbb, 0xbf]) {
+        (Encoding::Utf8, 3)
+    } else if head.starts_with(&[0xff, 0xfe]) {
+        (Encoding::Utf16Le, 2)
+    } else if head.starts_with(&[0xfe, 0xff]) {
+        (Encoding::Utf16Be, 2)
+    } else {
+        (Encoding::Utf8, 0)
+    }
+}
+
+/// Lines of decoded text, without their `\n`. A final line without `\n` is returned too.
+pub struct Lines<'a> {
+    reader: Box<dyn BufRead + 'a>,
+    encoding: Encoding,
+    bytes: Vec<u8>,
+    /// UTF-16: an odd byte left over from the previous buffer.
+    carry: Option<u8>,
+    done: bool,
+}
+
+impl<'a> Lines<'a> {
+    /// Decompresses and sniffs the encoding of `reader`.
+    pub fn new<R: Read + 'a>(reader: R) -> io::Result<Self> {
+        let (encoding, reader) = sniff_encoding(decompressed(reader)?)?;
+        Ok(Lines {
+            reader,
+            encoding,
+            bytes: Vec::new(),
+            carry: None,
+            done: false,
+        })
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The next line, or `None` at the end of the input.
+    pub fn next_line(&mut self) -> io::Result<Option<String>> {
+        if self.done {
+            return Ok(None);
+        }
+        match self.encoding {
+            Encoding::Utf8 => self.next_utf8(),
+            Encoding::Utf16Le | Encoding::Utf16Be => self.next_utf16(),
+        }
+    }
+
+    fn next_utf8(&mut self) -> io::Result<Option<String>> {
+        self.bytes.clear();
+        let mut saw_any = false;
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                self.done = true;
+                break;
+            }
+            saw_any = true;
+            let (chunk, found) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (&buf[..i], Some(i + 1)),
+                None => (buf, None),
+            };
+            let room = MAX_LINE_BYTES.saturating_sub(self.bytes.len());
+            self.bytes
+                .extend_from_slice(&chunk[..chunk.len().min(room)]);
+            let used = found.unwrap_or(buf.len());
+            self.reader.consume(used);
+            if found.is_some() {
+                break;
+            }
+        }
+        if !saw_any && self.bytes.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(String::from_utf8_lossy(&self.bytes).into_owned()))
+    }
+
+    fn next_utf16(&mut self) -> io::Result<Option<String>> {
+        // Code units of the current line; decoded lossily at the end so surrogate pairs split
+        // across buffer boundaries still decode.
+        let mut units: Vec<u16> = Vec::new();
+        let mut saw_any = false;
+        let big_endian = self.encoding == Encoding::Utf16Be;
+        'outer: loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                self.done = true;
+                if self.carry.take().is_some() {
+                    units.push(0xfffd);
+                }
+                break;
+            }
+            saw_any = true;
+            let mut i = 0;
+            while i < buf.len() {
+                let (pair, step) = match self.carry.take() {
+                    Some(first) => ([first, buf[i]], 1),
+                    None if i + 1 < buf.len() => ([buf[i], buf[i + 1]], 2),
+                    None => {
+                        // An odd byte at the end of the buffer: the next buffer completes it.
+                        self.carry = Some(buf[i]);
+                        i += 1;
+                        continue;
+                    }
+                };
+                i += step;
+                let unit = if big_endian {
+                    u16::from_be_bytes(pair)
+                } else {
+                    u16::from_le_bytes(pair)
+                };
+                if unit == u16::from(b'\n') {
+                    self.reader.consume(i);
+                    break 'outer;
+                }
+                if units.len() * 2 < MAX_LINE_BYTES {
+                    units.push(unit);
+                }
+            }
+            let len = buf.len();
+            self.reader.consume(len);
+        }
+        if !saw_any && units.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            char::decode_utf16(units)
+                .map(|r| r.unwrap_or('\u{fffd}'))
+                .collect(),
+        ))
+    }
+}
+
+/// Reads the whole input (decompressed and decoded) as one string: needed for JSON.
+pub fn read_all_text<R: Read>(reader: R) -> io::Result<String> {
+    let mut lines = Lines::new(reader)?;
+    let mut text = String::new();
+    let mut first = true;
+    while let Some(line) = lines.next_line()? {
+        if !first {
+            text.push('\n');
+        }
+        first = false;
+        text.push_str(&line);
+    }
+    Ok(text)
+}
+
+/// Selects the log string from a JSON document with an RFC 9535 JSONPath expression.
+pub fn select_log(json_text: &str, expr: &str) -> Result<String, InputError> {
+    let path = serde_json_path::JsonPath::parse(expr).map_err(|e| InputError::JsonPath {
+        expr: expr.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let value: serde_json::Value = serde_json::from_str(json_text).map_err(InputError::Json)?;
+    let nodes = path.query(&value).all();
+    match nodes.as_slice() {
+        [] => Err(InputError::NoMatch {
+            expr: expr.to_owned(),
+        }),
+        [serde_json::Value::String(s)] => Ok(s.clone()),
+        [other] => Err(InputError::NotAString {
+            expr: expr.to_owned(),
+            found: json_type(other),
+        }),
+        several => Err(InputError::SeveralMatches {
+            expr: expr.to_owned(),
+            count: several.len(),
+        }),
+    }
+}
+
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}

@@ -1,0 +1,120 @@
+//! pipenv: lock and install phases, its interpreter, and its retry round.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::collector::{Collector, Line, PythonSource, Role, split_requirement};
+use crate::normalize::re;
+
+static PHASE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?:Installing dependencies from Pipfile(?:\.lock)?|Pipfile\.lock \(\w+\) out of date|Locking \[(?:dev-)?packages\] dependencies|Creating a virtualenv for this project|Building requirements\.\.\.|Resolving dependencies\.\.\.)",
+    )
+});
+static VERSION: LazyLock<Regex> = LazyLock::new(|| re(r"^pipenv, version (\S+)"));
+static VENV_PYTHON: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^Using (\S+) \((\d+\.\d+\.\d+)\) to create virtualenv"));
+static REQUESTED: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^(?:Installing package: (\S+)|Adding (\S+) to Pipfile's \[(?:dev-)?packages\])")
+});
+static RETRYING: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^An error occurred while installing ([^\s!]+).*Will try again\."));
+static GAVE_UP: LazyLock<Regex> = LazyLock::new(|| re(r"^ERROR: Couldn't install package: (\S+)"));
+static SUCCEEDED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?:✔ )?(?:Success!|Installation Succeeded|Successfully created virtual environment!?)$|^To activate this project's virtualenv",
+    )
+});
+
+#[derive(Debug, Default)]
+pub struct Pipenv {
+    /// Packages that failed in the first round and were queued for the retry round.
+    retry: Vec<String>,
+    retrying: bool,
+}
+
+impl Pipenv {
+    pub fn line(&mut self, line: &Line<'_>, c: &mut Collector) -> Role {
+        let t = line.trimmed;
+        if let Some(m) = VERSION.captures(t).and_then(|m| m.get(1)) {
+            c.tool("pipenv", Some(m.as_str()));
+            return Role::Unknown;
+        }
+        if PHASE.is_match(t) {
+            c.tool("pipenv", None);
+            return Role::Progress;
+        }
+        if let Some(m) = VENV_PYTHON.captures(t).and_then(|m| m.get(2)) {
+            c.tool("pipenv", None);
+            c.python_version(PythonSource::Stated, m.as_str());
+            return Role::Progress;
+        }
+        if let Some(m) = REQUESTED.captures(t).and_then(|m| m.get(1).or(m.get(2))) {
+            c.tool("pipenv", None);
+            c.requirement(m.as_str());
+            return Role::Progress;
+        }
+        if let Some(m) = RETRYING.captures(t).and_then(|m| m.get(1)) {
+            c.tool("pipenv", None);
+            let spec = m.as_str();
+            let (name, version) = split_requirement(spec).unwrap_or((spec, None));
+            if c.entry_for(name).is_none() {
+                c.start_entry(name, version, version.is_some());
+                c.close_entry();
+            }
+            c.mark(name, false);
+            self.retry.push(name.to_owned());
+            return Role::Progress;
+        }
+        if t.starts_with("Installing initially failed dependencies") {
+            self.retrying = true;
+            return Role::Progress;
+        }
+        if let Some(m) = GAVE_UP.captures(t).and_then(|m| m.get(1)) {
+            let name = split_requirement(m.as_str()).map_or(m.as_str(), |(n, _)| n);
+            c.mark(name, false);
+            self.retry.retain(|r| r != name);
+            return Role::Unknown;
+        }
+        if self.retrying && SUCCEEDED.is_match(t) {
+            self.succeed_retries(c);
+        }
+        Role::Unknown
+    }
+
+    /// pipenv does not name what its retry round installed; it says only that the round ended
+    /// well. What was not given up on explicitly was then installed.
+    fn succeed_retries(&mut self, c: &mut Collector) {
+        for name in self.retry.drain(..) {
+            c.mark(&name, true);
+        }
+        self.retrying = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_str;
+
+    #[test]
+    fn pipenv_retry_round() {
+        let r = parse_str(
+            "pipenv, version 2023.12.1\n\
+             Creating a virtualenv for this project...\n\
+             Using /usr/bin/python3 (3.11.4) to create virtualenv...\n\
+             Installing dependencies from Pipfile.lock (abc123)...\n\
+             An error occurred while installing foo==1.0 --hash=sha256:aa! Will try again.\n\
+             Installing initially failed dependencies...\n\
+             ✔ Installation Succeeded\n",
+        );
+        assert!(
+            r.tools
+                .iter()
+                .any(|t| t.name == "pipenv" && t.version.as_deref() == Some("2023.12.1"))
+        );
+        assert_eq!(r.python_version.as_deref(), Some("3.11.4"));
+        assert_eq!(r.recovered, vec!["foo".to_owned()]);
+        assert!(r.installation_successful);
+    }
+}
