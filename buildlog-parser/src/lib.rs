@@ -13,6 +13,7 @@
 //! earlier lines, so the whole parse is linear in the size of the input.
 
 pub mod classify;
+pub mod cli;
 pub mod collector;
 pub mod input;
 pub mod normalize;
@@ -152,4 +153,22 @@ impl Parser {
             errors,
         }
     }
+}
+
+/// The analysis behind `buildlog-parser parse`: open the input (a file, or stdin for `-`) and
+/// parse it.
+pub fn analyze(cli: &cli::Cli) -> Result<common::Analysis<BuildLogReport>, common::AnalyzerError> {
+    let cli::Command::Parse(args) = &cli.command;
+    let jsonpath = args.jsonpath.as_deref();
+    let report = if args.input.as_os_str() == "-" {
+        parse_reader(std::io::stdin().lock(), jsonpath)
+    } else {
+        let file = std::fs::File::open(&args.input).map_err(|e| {
+            common::AnalyzerError::input(format!("cannot open {}: {e}", args.input.display()))
+                .with_hint("give -i a build log file, or - to read stdin")
+        })?;
+        parse_reader(file, jsonpath)
+    }
+    .map_err(|e| common::AnalyzerError::input(e.to_string()))?;
+    Ok(common::Analysis::ok(report))
 }

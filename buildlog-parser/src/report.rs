@@ -154,10 +154,10 @@ pub struct BuildError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
     /// `resolution-impossible`: the conflicting requirements, as the resolver stated them.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<String>,
     /// `hash-mismatch`: the digests the requirements allowed (`sha256:...`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expected_hashes: Vec<String>,
     /// `hash-mismatch`: the digest of what was downloaded.
     #[serde(skip_serializing_if = "Option::is_none")]
