@@ -6,13 +6,20 @@ pub mod inspect;
 pub mod inventory;
 pub mod layers;
 pub mod path;
+pub mod report;
 pub mod source;
 pub mod tree;
 
 use clap::{Args, Parser, Subcommand};
 use common::{AnalyzerCli, AnalyzerError, AnalyzerInfo, GlobalArgs, OutputArgs, Secret};
-use schemars::JsonSchema;
 use serde::Serialize;
+
+use crate::inspect::SkopeoInspect;
+use crate::inventory::{Options, Walked};
+use crate::layers::Limits;
+use crate::source::ImageRef;
+use crate::source::platform::Platform;
+use crate::source::registry::RegistryOptions;
 
 pub const INFO: AnalyzerInfo = AnalyzerInfo {
     name: "package-extract",
@@ -45,8 +52,8 @@ pub enum Command {
 
 #[derive(Debug, Args, Serialize)]
 pub struct ExtractImage {
-    /// The image: docker://REF or a bare reference, oci:DIR[:REF], oci-archive:FILE,
-    /// docker-archive:FILE, dir:DIR, docker-daemon:NAME[:TAG].
+    /// The image: docker://REF or a bare reference, oci:DIR[:REF], oci-archive:FILE[:REF],
+    /// docker-archive:FILE[:REF], dir:DIR (a root filesystem), docker-daemon:NAME[:TAG].
     #[arg(short, long, env = "THOTH_ANALYZED_IMAGE")]
     pub image: String,
 
@@ -60,13 +67,38 @@ pub struct ExtractImage {
     )]
     pub registry_credentials: Option<Secret>,
 
-    /// Do not verify the registry's TLS certificate.
+    /// Do not verify the registry's TLS certificate (and allow plain HTTP).
     #[arg(long, env = "THOTH_ANALYZER_NO_TLS_VERIFY")]
     pub no_tls_verify: bool,
 
     /// Give up after this many seconds.
     #[arg(short, long, value_name = "SECONDS", env = "THOTH_ANALYZER_TIMEOUT")]
     pub timeout: Option<u64>,
+
+    /// For an image index (multi-platform image): which image, as os/arch[/variant]. Defaults
+    /// to the machine's platform.
+    #[arg(
+        long,
+        value_name = "OS/ARCH[/VARIANT]",
+        env = "THOTH_PACKAGE_EXTRACT_PLATFORM"
+    )]
+    pub platform: Option<String>,
+
+    /// Do not hash every .py file (the python-files key stays empty).
+    #[arg(long, env = "THOTH_PACKAGE_EXTRACT_NO_PYTHON_FILES")]
+    pub no_python_files: bool,
+
+    /// Most entries accepted in one layer.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries, env = "THOTH_PACKAGE_EXTRACT_MAX_ENTRIES")]
+    pub max_entries: u64,
+
+    /// Most uncompressed bytes accepted for one layer.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_layer_bytes, env = "THOTH_PACKAGE_EXTRACT_MAX_LAYER_SIZE")]
+    pub max_layer_size: u64,
+
+    /// Largest uncompressed/compressed ratio accepted for a layer (decompression bombs).
+    #[arg(long, value_name = "RATIO", default_value_t = Limits::default().max_expansion_ratio, env = "THOTH_PACKAGE_EXTRACT_MAX_EXPANSION_RATIO")]
+    pub max_expansion_ratio: u64,
 
     #[command(flatten)]
     #[serde(flatten)]
@@ -93,12 +125,66 @@ impl AnalyzerCli for Cli {
     }
 }
 
-/// The inventory of an image. Not built yet: the analyzer answers with a failure document.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct Report {}
+pub use report::Report;
 
 pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
-    match &cli.command {
-        Command::ExtractImage(_) => Err(AnalyzerError::not_implemented("image analysis")),
+    let Command::ExtractImage(args) = &cli.command;
+    let reference = ImageRef::parse(&args.image)
+        .map_err(|e| AnalyzerError::usage(format!("-i/--image: {e}")))?;
+    let platform = match &args.platform {
+        Some(p) => p.parse::<Platform>().map_err(AnalyzerError::usage)?,
+        None => Platform::host(),
+    };
+    let opts = Options {
+        platform,
+        limits: Limits {
+            max_entries: args.max_entries,
+            max_layer_bytes: args.max_layer_size,
+            max_expansion_ratio: args.max_expansion_ratio,
+            ..Limits::default()
+        },
+        python_files: !args.no_python_files,
+        registry: RegistryOptions {
+            credentials: args.registry_credentials.clone(),
+            no_tls_verify: args.no_tls_verify,
+        },
+    };
+    let timeout = args.timeout.map(std::time::Duration::from_secs);
+    let walked =
+        common::deadline::run_with_deadline(timeout, move || inventory::walk(&reference, &opts))?;
+    Ok(common::Analysis::ok(build_report(&walked)))
+}
+
+fn build_report(walked: &Walked) -> Report {
+    let image = walked.image.as_ref();
+    let layers = image
+        .map(|i| {
+            i.layers
+                .iter()
+                .map(|l| {
+                    l.digest
+                        .as_ref()
+                        .or(l.diff_id.as_ref())
+                        .map(|d| d.hex().to_owned())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let image_size = image
+        .map(|i| i.layers.iter().map(|l| l.size).sum::<u64>() + i.config_size + i.manifest_size)
+        .unwrap_or(0);
+    let warnings = walked
+        .layers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, l)| l.warnings.iter().map(move |w| format!("layer {i}: {w}")))
+        .collect();
+    Report {
+        layers,
+        image_size,
+        image_size_uncompressed: walked.layers.iter().map(|l| l.uncompressed_size).sum(),
+        skopeo_inspect: image.map(SkopeoInspect::from_image),
+        warnings,
     }
 }

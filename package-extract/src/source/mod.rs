@@ -2,6 +2,7 @@
 //! a [`BlobStore`] that opens each layer as a stream.
 
 pub mod archive;
+pub mod auth;
 pub mod layout;
 pub mod platform;
 pub mod reference;
