@@ -420,7 +420,7 @@ fn read_file<R: Read>(
 }
 
 /// Tar streams for tests, including the hostile ones `tar::Builder` refuses to write.
-#[cfg(test)]
+#[doc(hidden)]
 pub mod fixture {
     use std::io::Write;
 
@@ -429,6 +429,38 @@ pub mod fixture {
         Dir(&'a str),
         Symlink(&'a str, &'a str),
         Hardlink(&'a str, &'a str),
+    }
+
+    /// An OCI layout with one image (`latest`) whose layers are `blobs` as given (compressed or
+    /// not); returns the layout's directory inside `dir`.
+    pub fn layout(dir: &std::path::Path, blobs: &[Vec<u8>]) -> std::path::PathBuf {
+        use crate::digest::Digest;
+        let root = dir.join("layout");
+        let blob_dir = root.join("blobs/sha256");
+        std::fs::create_dir_all(&blob_dir).expect("mkdir");
+        let put = |bytes: &[u8]| -> (String, usize) {
+            let d = Digest::of(bytes);
+            std::fs::write(blob_dir.join(d.hex()), bytes).expect("blob");
+            (d.to_string(), bytes.len())
+        };
+        let layers: Vec<serde_json::Value> = blobs
+            .iter()
+            .map(|b| {
+                let (digest, size) = put(b);
+                serde_json::json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest, "size": size})
+            })
+            .collect();
+        let config = serde_json::json!({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}, "config": {}});
+        let (cfg_digest, cfg_size) = put(&serde_json::to_vec(&config).expect("json"));
+        let manifest = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cfg_digest, "size": cfg_size},
+            "layers": layers});
+        let (m_digest, m_size) = put(&serde_json::to_vec(&manifest).expect("json"));
+        let index = serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": m_digest, "size": m_size, "annotations": {"org.opencontainers.image.ref.name": "latest"}}]});
+        std::fs::write(root.join("index.json"), serde_json::to_vec(&index).expect("json")).expect("index");
+        std::fs::write(root.join("oci-layout"), br#"{"imageLayoutVersion": "1.0.0"}"#).expect("oci-layout");
+        root
     }
 
     /// A tar with raw names (no validation), so `../x` and `/abs` can be written.

@@ -1,0 +1,137 @@
+//! Hostile images: each ends in a clear error or a correct result, in bounded memory, with
+//! nothing written anywhere.
+
+mod support;
+
+use package_extract::layers::fixture::{Item, gzip, layout, tar};
+use serde_json::Value;
+use support::extract;
+
+fn run(dir: &std::path::Path, extra: &[&str]) -> (std::process::Output, Value) {
+    let image = format!("oci:{}:latest", dir.display());
+    let mut args = vec!["-i", image.as_str()];
+    args.extend_from_slice(extra);
+    let (out, doc) = extract(&args, &[]);
+    let doc = doc.unwrap_or_else(|| panic!("no document; stderr: {}", String::from_utf8_lossy(&out.stderr)));
+    (out, doc)
+}
+
+fn input_error(out: &std::process::Output, doc: &Value, needle: &str) {
+    assert_eq!(out.status.code(), Some(3), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(doc["result"]["error"], true);
+    assert_eq!(doc["result"]["error_kind"], "input");
+    let msg = doc["result"]["error_msg"].as_str().unwrap_or_default();
+    assert!(msg.contains(needle), "{needle:?} not in {msg:?}");
+}
+
+#[test]
+fn escaping_paths_and_links_stay_inside_the_image() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let canary = tmp.path().join("canary-written-outside");
+    let escape = format!("../../../../../../..{}", canary.display());
+    let abs = canary.display().to_string();
+    let blob = gzip(&tar(&[
+        Item::File(&escape, b"ID=escaped\n"),
+        Item::File(&abs, b"ID=absolute\n"),
+        Item::File("usr/lib/os-release", b"ID=inside\nVERSION_ID=1\n"),
+        Item::Symlink("etc/os-release", "../../../../../../usr/lib/os-release"),
+        Item::Symlink("usr/bin/python3", "/../../../../usr/bin/python3.11"),
+        Item::Hardlink("var/lib/dpkg/status", "../../../../etc/shadow"),
+    ]));
+    let dir = layout(tmp.path(), &[blob]);
+    let (out, doc) = run(&dir, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!canary.exists(), "a file was written outside the image");
+    let warnings = doc["result"]["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings.iter().any(|w| w.as_str().is_some_and(|w| w.contains("climbs above the image root"))),
+        "{warnings:?}"
+    );
+    // The symlink chain resolves inside the image: the os-release read is the image's own.
+    if let Some(os) = doc["result"].get("operating-system") {
+        assert_eq!(os["id"], "inside");
+    }
+}
+
+#[test]
+fn a_gzip_bomb_stops_with_a_clear_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // 64 MiB of zeros compress to ~64 KiB: a 1000x expansion.
+    let zeros = vec![0u8; 64 << 20];
+    let blob = gzip(&tar(&[Item::File("bomb", &zeros)]));
+    let dir = layout(tmp.path(), &[blob]);
+    let (out, doc) = run(&dir, &["--max-expansion-ratio", "100"]);
+    // The grace size (256 MiB) is above this layer; the size limit catches it instead.
+    if out.status.code() == Some(0) {
+        let (out, doc) = run(&dir, &["--max-layer-size", "16777216"]);
+        input_error(&out, &doc, "layer size limit");
+    } else {
+        input_error(&out, &doc, "decompression bomb");
+    }
+    let big_zeros = vec![0u8; 300 << 20];
+    let blob = gzip(&tar(&[Item::File("bomb", &big_zeros)]));
+    let tmp2 = tempfile::tempdir().expect("tempdir");
+    let dir = layout(tmp2.path(), &[blob]);
+    let (out, doc) = run(&dir, &[]);
+    input_error(&out, &doc, "decompression bomb");
+    assert!(doc["result"]["hint"].as_str().is_some_and(|h| h.contains("limits")));
+}
+
+#[test]
+fn a_truncated_layer_is_an_input_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let full = gzip(&tar(&[Item::File("etc/os-release", &[b'x'; 100_000])]));
+    let dir = layout(tmp.path(), &[full.clone()]);
+    // Cut the blob after the manifest recorded its digest.
+    let blob = std::fs::read_dir(dir.join("blobs/sha256"))
+        .expect("blobs")
+        .filter_map(Result::ok)
+        .find(|e| std::fs::read(e.path()).is_ok_and(|b| b == full))
+        .expect("layer blob")
+        .path();
+    std::fs::write(&blob, &full[..full.len() / 2]).expect("truncate");
+    let (out, doc) = run(&dir, &[]);
+    input_error(&out, &doc, "layer 0");
+}
+
+#[test]
+fn a_blob_that_does_not_match_its_digest_is_rejected() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let good = gzip(&tar(&[Item::File("etc/os-release", b"ID=good\n")]));
+    let dir = layout(tmp.path(), &[good.clone()]);
+    let evil = gzip(&tar(&[Item::File("etc/os-release", b"ID=evil\n")]));
+    for e in std::fs::read_dir(dir.join("blobs/sha256")).expect("blobs").filter_map(Result::ok) {
+        if std::fs::read(e.path()).is_ok_and(|b| b == good) {
+            std::fs::write(e.path(), &evil).expect("tamper");
+        }
+    }
+    let (out, doc) = run(&dir, &[]);
+    input_error(&out, &doc, "digest mismatch");
+}
+
+#[test]
+fn a_manifest_naming_a_missing_blob_is_rejected() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let blob = gzip(&tar(&[Item::File("a", b"a")]));
+    let dir = layout(tmp.path(), &[blob.clone()]);
+    let path = dir.join("blobs/sha256").join(package_extract::digest::Digest::of(&blob).hex());
+    std::fs::remove_file(path).expect("remove");
+    let (out, doc) = run(&dir, &[]);
+    input_error(&out, &doc, "missing from the image");
+}
+
+#[test]
+fn a_layer_with_a_million_entries_is_read_or_refused_by_the_limit() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let names: Vec<String> = (0..1_000_000).map(|i| format!("d{}/f{i}", i % 1000)).collect();
+    let items: Vec<Item<'_>> = names.iter().map(|n| Item::File(n, b"")).collect();
+    let blob = gzip(&tar(&items));
+    drop(items);
+    drop(names);
+    let dir = layout(tmp.path(), &[blob]);
+    let (out, doc) = run(&dir, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(doc["result"]["image_size_uncompressed"], (1_000_000u64 + 2) * 512);
+    let (out, doc) = run(&dir, &["--max-entries", "500000"]);
+    input_error(&out, &doc, "more than 500000 entries");
+}
