@@ -3,6 +3,10 @@
 //! [`capture`] is the single place that says which files' bytes the layer walk keeps, so memory
 //! stays bounded by what the catalogers need, not by the image size.
 
+pub mod aicoe;
+pub mod cuda;
+pub mod os_release;
+
 use crate::path::ImagePath;
 
 /// What the layer walk keeps of a regular file.
@@ -48,6 +52,8 @@ pub fn capture(path: &ImagePath, python_files: bool) -> Capture {
                 "PKG-INFO" | "installed-files.txt" | "SOURCES.txt" | "top_level.txt"
             ))
         || name.ends_with(".egg-info")
+        // Unzipped `.egg` directories keep their metadata in `EGG-INFO/PKG-INFO`.
+        || (parent_name == "EGG-INFO" && name == "PKG-INFO")
         || name == "pyvenv.cfg"
         || is_python_interpreter_name(name);
     if content {
@@ -101,6 +107,10 @@ mod tests {
             Capture::Content
         );
         assert_eq!(c("/opt/venv/pyvenv.cfg"), Capture::Content);
+        assert_eq!(
+            c("/usr/lib/python3/site-packages/x-1.0-py3.8.egg/EGG-INFO/PKG-INFO"),
+            Capture::Content
+        );
         assert_eq!(c("/usr/bin/python3.11"), Capture::Content);
         assert_eq!(c("/usr/lib/python3/dist-packages/six.py"), Capture::Digest);
         assert_eq!(c("/usr/bin/python3-config"), Capture::Nothing);
