@@ -5,6 +5,7 @@
 
 pub mod aicoe;
 pub mod cuda;
+pub mod deb;
 pub mod os_release;
 
 use crate::path::ImagePath;
