@@ -7,6 +7,7 @@ pub mod aicoe;
 pub mod cuda;
 pub mod deb;
 pub mod os_release;
+pub mod python;
 
 use crate::path::ImagePath;
 
@@ -93,6 +94,23 @@ mod tests {
 
     fn c(path: &str) -> Capture {
         capture(&ImagePath::normalize(path).0, true)
+    }
+
+    /// The report embeds these types; their schemas must generate.
+    #[test]
+    fn catalog_outputs_have_schemas() {
+        let schemas = [
+            schemars::schema_for!(os_release::OsReleaseCatalog),
+            schemars::schema_for!(deb::DebCatalog),
+            schemars::schema_for!(python::PythonCatalog),
+            schemars::schema_for!(cuda::CudaCatalog),
+            schemars::schema_for!(aicoe::AicoeCatalog),
+        ];
+        for schema in schemas {
+            let json = serde_json::to_value(&schema).unwrap_or_default();
+            assert!(json.get("properties").is_some(), "{json}");
+            assert!(json["properties"].get("warnings").is_none(), "{json}");
+        }
     }
 
     #[test]
