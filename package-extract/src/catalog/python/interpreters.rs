@@ -88,11 +88,16 @@ fn bin_dirs(tree: &FileTree) -> BTreeMap<ImagePath, Option<ImagePath>> {
         .map(|d| (ImagePath::normalize(d).0, None))
         .collect();
     let opt = ImagePath::normalize("/opt").0;
-    for (path, _) in tree.descendants(&opt) {
-        if let Some(top) = path.components().nth(1) {
-            dirs.push((opt.child(top).child("bin"), None));
-        }
-    }
+    // `/opt/NAME` need not be listed as an entry; its name is the second component of
+    // everything below it.
+    let tops: std::collections::BTreeSet<&str> = tree
+        .descendants(&opt)
+        .filter_map(|(path, _)| path.components().nth(1))
+        .collect();
+    dirs.extend(
+        tops.into_iter()
+            .map(|top| (opt.child(top).child("bin"), None)),
+    );
     for (path, entry) in tree.iter() {
         if path.file_name() == "pyvenv.cfg" && matches!(entry.node, Node::File { .. }) {
             if let Some(root) = path.parent() {

@@ -86,7 +86,8 @@ fn candidates(tree: &FileTree) -> BTreeSet<(ImagePath, String)> {
     let mut out = BTreeSet::new();
     for (path, _) in tree.iter() {
         let s = path.as_str();
-        if !SITE_DIRS.iter().any(|d| s.contains(&format!("/{d}/"))) {
+        // Cheap test first: most of an image is not below a site directory.
+        if !(s.contains("/site-packages/") || s.contains("/dist-packages/")) {
             continue;
         }
         let parts: Vec<&str> = path.components().collect();
