@@ -3,6 +3,12 @@
 //! [`capture`] is the single place that says which files' bytes the layer walk keeps, so memory
 //! stays bounded by what the catalogers need, not by the image size.
 
+pub mod aicoe;
+pub mod cuda;
+pub mod deb;
+pub mod os_release;
+pub mod python;
+
 use crate::path::ImagePath;
 
 /// What the layer walk keeps of a regular file.
@@ -48,6 +54,8 @@ pub fn capture(path: &ImagePath, python_files: bool) -> Capture {
                 "PKG-INFO" | "installed-files.txt" | "SOURCES.txt" | "top_level.txt"
             ))
         || name.ends_with(".egg-info")
+        // Unzipped `.egg` directories keep their metadata in `EGG-INFO/PKG-INFO`.
+        || (parent_name == "EGG-INFO" && name == "PKG-INFO")
         || name == "pyvenv.cfg"
         || is_python_interpreter_name(name);
     if content {
@@ -88,6 +96,23 @@ mod tests {
         capture(&ImagePath::normalize(path).0, true)
     }
 
+    /// The report embeds these types; their schemas must generate.
+    #[test]
+    fn catalog_outputs_have_schemas() {
+        let schemas = [
+            schemars::schema_for!(os_release::OsReleaseCatalog),
+            schemars::schema_for!(deb::DebCatalog),
+            schemars::schema_for!(python::PythonCatalog),
+            schemars::schema_for!(cuda::CudaCatalog),
+            schemars::schema_for!(aicoe::AicoeCatalog),
+        ];
+        for schema in schemas {
+            let json = serde_json::to_value(&schema).unwrap_or_default();
+            assert!(json.get("properties").is_some(), "{json}");
+            assert!(json["properties"].get("warnings").is_none(), "{json}");
+        }
+    }
+
     #[test]
     fn keeps_what_catalogers_read() {
         assert_eq!(c("/var/lib/dpkg/status"), Capture::Content);
@@ -101,6 +126,10 @@ mod tests {
             Capture::Content
         );
         assert_eq!(c("/opt/venv/pyvenv.cfg"), Capture::Content);
+        assert_eq!(
+            c("/usr/lib/python3/site-packages/x-1.0-py3.8.egg/EGG-INFO/PKG-INFO"),
+            Capture::Content
+        );
         assert_eq!(c("/usr/bin/python3.11"), Capture::Content);
         assert_eq!(c("/usr/lib/python3/dist-packages/six.py"), Capture::Digest);
         assert_eq!(c("/usr/bin/python3-config"), Capture::Nothing);
