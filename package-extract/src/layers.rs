@@ -458,8 +458,16 @@ pub mod fixture {
         let (m_digest, m_size) = put(&serde_json::to_vec(&manifest).expect("json"));
         let index = serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
             "digest": m_digest, "size": m_size, "annotations": {"org.opencontainers.image.ref.name": "latest"}}]});
-        std::fs::write(root.join("index.json"), serde_json::to_vec(&index).expect("json")).expect("index");
-        std::fs::write(root.join("oci-layout"), br#"{"imageLayoutVersion": "1.0.0"}"#).expect("oci-layout");
+        std::fs::write(
+            root.join("index.json"),
+            serde_json::to_vec(&index).expect("json"),
+        )
+        .expect("index");
+        std::fs::write(
+            root.join("oci-layout"),
+            br#"{"imageLayoutVersion": "1.0.0"}"#,
+        )
+        .expect("oci-layout");
         root
     }
 

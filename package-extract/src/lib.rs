@@ -174,13 +174,32 @@ fn build_report(walked: &Walked) -> Report {
     let image_size = image
         .map(|i| i.layers.iter().map(|l| l.size).sum::<u64>() + i.config_size + i.manifest_size)
         .unwrap_or(0);
-    let warnings = walked
+    let tree = &walked.tree;
+    let operating_system = catalog::os_release::catalog(tree);
+    let deb = catalog::deb::catalog(tree);
+    let python = catalog::python::catalog(tree);
+    let cuda = catalog::cuda::catalog(tree);
+    let aicoe = catalog::aicoe::catalog(tree);
+    let mut warnings: Vec<String> = walked
         .layers
         .iter()
         .enumerate()
         .flat_map(|(i, l)| l.warnings.iter().map(move |w| format!("layer {i}: {w}")))
         .collect();
+    for w in [
+        &deb.warnings,
+        &python.warnings,
+        &cuda.warnings,
+        &aicoe.warnings,
+    ] {
+        warnings.extend(w.iter().cloned());
+    }
     Report {
+        operating_system,
+        deb,
+        python,
+        cuda,
+        aicoe,
         layers,
         image_size,
         image_size_uncompressed: walked.layers.iter().map(|l| l.uncompressed_size).sum(),

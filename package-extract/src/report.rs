@@ -3,10 +3,26 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::catalog::aicoe::AicoeCatalog;
+use crate::catalog::cuda::CudaCatalog;
+use crate::catalog::deb::DebCatalog;
+use crate::catalog::os_release::OsReleaseCatalog;
+use crate::catalog::python::PythonCatalog;
 use crate::inspect::SkopeoInspect;
 
+/// Each cataloger owns its keys (`deb`, `python-packages`, ...) and is flattened in.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Report {
+    #[serde(flatten)]
+    pub operating_system: OsReleaseCatalog,
+    #[serde(flatten)]
+    pub deb: DebCatalog,
+    #[serde(flatten)]
+    pub python: PythonCatalog,
+    #[serde(flatten)]
+    pub cuda: CudaCatalog,
+    #[serde(flatten)]
+    pub aicoe: AicoeCatalog,
     /// Layer digests in manifest order, without `sha256:` (as Thoth listed them).
     pub layers: Vec<String>,
     /// Compressed bytes: layer blobs, config and manifest (as Thoth measured).

@@ -12,12 +12,22 @@ fn run(dir: &std::path::Path, extra: &[&str]) -> (std::process::Output, Value) {
     let mut args = vec!["-i", image.as_str()];
     args.extend_from_slice(extra);
     let (out, doc) = extract(&args, &[]);
-    let doc = doc.unwrap_or_else(|| panic!("no document; stderr: {}", String::from_utf8_lossy(&out.stderr)));
+    let doc = doc.unwrap_or_else(|| {
+        panic!(
+            "no document; stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     (out, doc)
 }
 
 fn input_error(out: &std::process::Output, doc: &Value, needle: &str) {
-    assert_eq!(out.status.code(), Some(3), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(doc["result"]["error"], true);
     assert_eq!(doc["result"]["error_kind"], "input");
     let msg = doc["result"]["error_msg"].as_str().unwrap_or_default();
@@ -40,11 +50,18 @@ fn escaping_paths_and_links_stay_inside_the_image() {
     ]));
     let dir = layout(tmp.path(), &[blob]);
     let (out, doc) = run(&dir, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!canary.exists(), "a file was written outside the image");
     let warnings = doc["result"]["warnings"].as_array().expect("warnings");
     assert!(
-        warnings.iter().any(|w| w.as_str().is_some_and(|w| w.contains("climbs above the image root"))),
+        warnings.iter().any(|w| w
+            .as_str()
+            .is_some_and(|w| w.contains("climbs above the image root"))),
         "{warnings:?}"
     );
     // The symlink chain resolves inside the image: the os-release read is the image's own.
@@ -74,14 +91,18 @@ fn a_gzip_bomb_stops_with_a_clear_error() {
     let dir = layout(tmp2.path(), &[blob]);
     let (out, doc) = run(&dir, &[]);
     input_error(&out, &doc, "decompression bomb");
-    assert!(doc["result"]["hint"].as_str().is_some_and(|h| h.contains("limits")));
+    assert!(
+        doc["result"]["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("limits"))
+    );
 }
 
 #[test]
 fn a_truncated_layer_is_an_input_error() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let full = gzip(&tar(&[Item::File("etc/os-release", &[b'x'; 100_000])]));
-    let dir = layout(tmp.path(), &[full.clone()]);
+    let dir = layout(tmp.path(), std::slice::from_ref(&full));
     // Cut the blob after the manifest recorded its digest.
     let blob = std::fs::read_dir(dir.join("blobs/sha256"))
         .expect("blobs")
@@ -98,9 +119,12 @@ fn a_truncated_layer_is_an_input_error() {
 fn a_blob_that_does_not_match_its_digest_is_rejected() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let good = gzip(&tar(&[Item::File("etc/os-release", b"ID=good\n")]));
-    let dir = layout(tmp.path(), &[good.clone()]);
+    let dir = layout(tmp.path(), std::slice::from_ref(&good));
     let evil = gzip(&tar(&[Item::File("etc/os-release", b"ID=evil\n")]));
-    for e in std::fs::read_dir(dir.join("blobs/sha256")).expect("blobs").filter_map(Result::ok) {
+    for e in std::fs::read_dir(dir.join("blobs/sha256"))
+        .expect("blobs")
+        .filter_map(Result::ok)
+    {
         if std::fs::read(e.path()).is_ok_and(|b| b == good) {
             std::fs::write(e.path(), &evil).expect("tamper");
         }
@@ -113,8 +137,10 @@ fn a_blob_that_does_not_match_its_digest_is_rejected() {
 fn a_manifest_naming_a_missing_blob_is_rejected() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let blob = gzip(&tar(&[Item::File("a", b"a")]));
-    let dir = layout(tmp.path(), &[blob.clone()]);
-    let path = dir.join("blobs/sha256").join(package_extract::digest::Digest::of(&blob).hex());
+    let dir = layout(tmp.path(), std::slice::from_ref(&blob));
+    let path = dir
+        .join("blobs/sha256")
+        .join(package_extract::digest::Digest::of(&blob).hex());
     std::fs::remove_file(path).expect("remove");
     let (out, doc) = run(&dir, &[]);
     input_error(&out, &doc, "missing from the image");
@@ -123,15 +149,25 @@ fn a_manifest_naming_a_missing_blob_is_rejected() {
 #[test]
 fn a_layer_with_a_million_entries_is_read_or_refused_by_the_limit() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let names: Vec<String> = (0..1_000_000).map(|i| format!("d{}/f{i}", i % 1000)).collect();
+    let names: Vec<String> = (0..1_000_000)
+        .map(|i| format!("d{}/f{i}", i % 1000))
+        .collect();
     let items: Vec<Item<'_>> = names.iter().map(|n| Item::File(n, b"")).collect();
     let blob = gzip(&tar(&items));
     drop(items);
     drop(names);
     let dir = layout(tmp.path(), &[blob]);
     let (out, doc) = run(&dir, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(doc["result"]["image_size_uncompressed"], (1_000_000u64 + 2) * 512);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        doc["result"]["image_size_uncompressed"],
+        (1_000_000u64 + 2) * 512
+    );
     let (out, doc) = run(&dir, &["--max-entries", "500000"]);
     input_error(&out, &doc, "more than 500000 entries");
 }

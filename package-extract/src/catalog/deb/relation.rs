@@ -17,7 +17,7 @@ pub struct Relation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arch_qualifier: Option<String>,
     /// New: each alternative of an `a | b` group (absent for a single package).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<Alternative>,
 }
 
