@@ -54,12 +54,7 @@ pub fn walk(reference: &ImageRef, opts: &Options) -> Result<Walked, AnalyzerErro
             walk_layers(image, &blobs, opts)
         }
         ImageRef::Registry(r) => crate::source::registry::walk(r, opts),
-        ImageRef::Daemon(name) => Err(AnalyzerError::not_implemented(&format!(
-            "reading {name} from the local engine (docker-daemon:)"
-        ))
-        .with_hint(
-            "export it first: `podman save -o img.tar NAME` then -i docker-archive:img.tar",
-        )),
+        ImageRef::Daemon(name) => crate::source::daemon::walk(name, opts),
     }
 }
 
@@ -115,7 +110,7 @@ pub fn layer_error(e: LayerError) -> AnalyzerError {
     AnalyzerError::input(e.to_string()).with_hint(hint)
 }
 
-fn assemble(image: Option<Image>, indexes: Vec<LayerIndex>) -> Walked {
+pub(crate) fn assemble(image: Option<Image>, indexes: Vec<LayerIndex>) -> Walked {
     let layers = indexes
         .iter()
         .map(|i| LayerSummary {

@@ -126,6 +126,7 @@ pub fn index_layer<R: Read>(
         }
     }
     walked?;
+    index.blob_digest = Some(actual);
     Ok(index)
 }
 

@@ -52,6 +52,17 @@ pub struct LayerIndex {
     pub warnings: Vec<String>,
     /// Bytes of the uncompressed tar stream.
     pub uncompressed_size: u64,
+    /// Digest of the blob as read (compressed or not), for checks made after the walk.
+    pub blob_digest: Option<crate::digest::Digest>,
+}
+
+impl LayerIndex {
+    /// Gives every entry a new layer number (for sources that learn the order after the walk).
+    pub fn renumber(&mut self, layer: usize) {
+        for entry in self.entries.values_mut() {
+            entry.layer = layer;
+        }
+    }
 }
 
 /// Contents of paths whose every layer version matters (package databases: which layer

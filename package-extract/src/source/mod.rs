@@ -3,6 +3,8 @@
 
 pub mod archive;
 pub mod auth;
+pub mod daemon;
+pub mod engine_http;
 pub mod layout;
 pub mod platform;
 pub mod reference;
