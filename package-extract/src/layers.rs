@@ -11,6 +11,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::catalog::{Capture, capture};
 use crate::digest::{Digest, HashingReader};
+use crate::elf;
 use crate::path::ImagePath;
 use crate::tree::{Entry, LayerIndex, Node};
 
@@ -356,6 +357,49 @@ fn walk<R: Read>(
     Ok(())
 }
 
+/// The smallest file that can hold an ELF header.
+const ELF_HEADER_SIZE: u64 = 52;
+
+/// Reads the first bytes of a file the catalogers do not keep; an ELF object is read whole,
+/// parsed, and only its facts kept.
+pub(crate) fn read_elf_facts<R: Read>(
+    entry: &mut R,
+    path: &ImagePath,
+    size: u64,
+    max_bytes: u64,
+    index: &mut LayerIndex,
+    dropped: &mut u64,
+) -> io::Result<()> {
+    if size < ELF_HEADER_SIZE {
+        return Ok(());
+    }
+    let mut head = [0u8; 4];
+    entry.read_exact(&mut head)?;
+    if !elf::is_elf(&head) {
+        return Ok(());
+    }
+    if size > max_bytes {
+        warn(
+            index,
+            dropped,
+            format!(
+                "{path} is an ELF object of {size} bytes, more than the {max_bytes} bytes read per file; its facts are not reported"
+            ),
+        );
+        return Ok(());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    bytes.extend_from_slice(&head);
+    entry.take(size - 4).read_to_end(&mut bytes)?;
+    match elf::parse(&bytes) {
+        Ok(facts) => {
+            index.elf.insert(path.clone(), Arc::new(facts));
+        }
+        Err(e) => tracing::debug!(%path, error = %e, "not a usable ELF object"),
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 fn read_file<R: Read>(
     entry: &mut tar::Entry<'_, R>,
@@ -369,11 +413,22 @@ fn read_file<R: Read>(
 ) -> Result<Node, LayerError> {
     let fail = |e: io::Error| classify(layer, &e, &format!("reading {path}"));
     match capture(path, python_files) {
-        Capture::Nothing => Ok(Node::File {
-            size,
-            content: None,
-            sha256: None,
-        }),
+        Capture::Nothing => {
+            read_elf_facts(
+                entry,
+                path,
+                size,
+                guard.limits.max_captured_file,
+                index,
+                dropped,
+            )
+            .map_err(fail)?;
+            Ok(Node::File {
+                size,
+                content: None,
+                sha256: None,
+            })
+        }
         Capture::Content if size > guard.limits.max_captured_file => {
             warn(
                 index,
@@ -395,6 +450,11 @@ fn read_file<R: Read>(
                 .take(guard.limits.max_captured_file)
                 .read_to_end(&mut buf)
                 .map_err(fail)?;
+            if elf::is_elf(&buf) {
+                if let Ok(facts) = elf::parse(&buf) {
+                    index.elf.insert(path.clone(), Arc::new(facts));
+                }
+            }
             Ok(Node::File {
                 size,
                 content: Some(Arc::from(buf)),

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod digest;
+pub mod elf;
 pub mod inspect;
 pub mod inventory;
 pub mod layers;
@@ -178,6 +179,7 @@ fn build_report(walked: &Walked) -> Report {
     let operating_system = catalog::os_release::catalog(tree);
     let deb = catalog::deb::catalog(tree);
     let python = catalog::python::catalog(tree);
+    let elf = catalog::elf::catalog(tree);
     let cuda = catalog::cuda::catalog(tree);
     let aicoe = catalog::aicoe::catalog(tree);
     let mut warnings: Vec<String> = walked
@@ -198,6 +200,7 @@ fn build_report(walked: &Walked) -> Report {
         operating_system,
         deb,
         python,
+        elf,
         cuda,
         aicoe,
         layers,

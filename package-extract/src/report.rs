@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::catalog::aicoe::AicoeCatalog;
 use crate::catalog::cuda::CudaCatalog;
 use crate::catalog::deb::DebCatalog;
+use crate::catalog::elf::ElfCatalog;
 use crate::catalog::os_release::OsReleaseCatalog;
 use crate::catalog::python::PythonCatalog;
 use crate::inspect::SkopeoInspect;
@@ -19,6 +20,8 @@ pub struct Report {
     pub deb: DebCatalog,
     #[serde(flatten)]
     pub python: PythonCatalog,
+    #[serde(flatten)]
+    pub elf: ElfCatalog,
     #[serde(flatten)]
     pub cuda: CudaCatalog,
     #[serde(flatten)]

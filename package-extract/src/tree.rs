@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::elf::ElfFacts;
 use crate::path::ImagePath;
 
 /// What a path is.
@@ -54,6 +55,8 @@ pub struct LayerIndex {
     pub uncompressed_size: u64,
     /// Digest of the blob as read (compressed or not), for checks made after the walk.
     pub blob_digest: Option<crate::digest::Digest>,
+    /// What the walk read from the ELF objects it met (parsed on the fly; the bytes are not kept).
+    pub elf: BTreeMap<ImagePath, Arc<ElfFacts>>,
 }
 
 impl LayerIndex {
@@ -73,6 +76,7 @@ pub type History = BTreeMap<ImagePath, Vec<(usize, Arc<[u8]>)>>;
 pub struct FileTree {
     entries: BTreeMap<ImagePath, Entry>,
     history: History,
+    elf: BTreeMap<ImagePath, Arc<ElfFacts>>,
 }
 
 /// How many symlinks a lookup follows before giving up (Linux uses 40).
@@ -90,7 +94,14 @@ impl FileTree {
                 layer: 0,
             },
         );
+        let mut elf: BTreeMap<ImagePath, (usize, Arc<ElfFacts>)> = BTreeMap::new();
         for layer in layers {
+            let number = layer.entries.values().next().map(|e| e.layer);
+            if let Some(number) = number {
+                for (path, facts) in layer.elf {
+                    elf.insert(path, (number, facts));
+                }
+            }
             for dir in &layer.opaque_dirs {
                 tree.remove_below(dir);
             }
@@ -118,7 +129,22 @@ impl FileTree {
                 tree.entries.insert(path, entry);
             }
         }
+        // Facts survive only where the file that had them is still the one in the tree.
+        tree.elf = elf
+            .into_iter()
+            .filter(|(path, (layer, _))| {
+                tree.entries
+                    .get(path)
+                    .is_some_and(|e| e.layer == *layer && matches!(e.node, Node::File { .. }))
+            })
+            .map(|(path, (_, facts))| (path, facts))
+            .collect();
         tree
+    }
+
+    /// Every ELF object of the merged image, in path order.
+    pub fn elf_objects(&self) -> impl Iterator<Item = (&ImagePath, &ElfFacts)> {
+        self.elf.iter().map(|(p, f)| (p, f.as_ref()))
     }
 
     fn remove_below(&mut self, dir: &ImagePath) {

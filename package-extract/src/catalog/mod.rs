@@ -6,6 +6,7 @@
 pub mod aicoe;
 pub mod cuda;
 pub mod deb;
+pub mod elf;
 pub mod os_release;
 pub mod python;
 

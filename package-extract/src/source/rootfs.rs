@@ -65,11 +65,26 @@ pub fn index_dir(
             } else if kind.is_file() {
                 let size = meta.len();
                 match capture(&path, python_files) {
-                    Capture::Nothing => Node::File {
-                        size,
-                        content: None,
-                        sha256: None,
-                    },
+                    Capture::Nothing => {
+                        if let Ok(mut f) = std::fs::File::open(item.path()) {
+                            let mut dropped = 0;
+                            if let Err(e) = crate::layers::read_elf_facts(
+                                &mut f,
+                                &path,
+                                size,
+                                limits.max_captured_file,
+                                &mut index,
+                                &mut dropped,
+                            ) {
+                                index.warnings.push(format!("cannot read {path}: {e}"));
+                            }
+                        }
+                        Node::File {
+                            size,
+                            content: None,
+                            sha256: None,
+                        }
+                    }
                     Capture::Content if size > limits.max_captured_file => {
                         index
                             .warnings
