@@ -179,6 +179,7 @@ fn build_report(walked: &Walked) -> Report {
     let operating_system = catalog::os_release::catalog(tree);
     let deb = catalog::deb::catalog(tree);
     let python = catalog::python::catalog(tree);
+    let apk = catalog::apk::catalog(tree);
     let elf = catalog::elf::catalog(tree);
     let cuda = catalog::cuda::catalog(tree);
     let aicoe = catalog::aicoe::catalog(tree);
@@ -200,6 +201,7 @@ fn build_report(walked: &Walked) -> Report {
         operating_system,
         deb,
         python,
+        apk,
         elf,
         cuda,
         aicoe,

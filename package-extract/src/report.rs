@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::catalog::aicoe::AicoeCatalog;
+use crate::catalog::apk::ApkCatalog;
 use crate::catalog::cuda::CudaCatalog;
 use crate::catalog::deb::DebCatalog;
 use crate::catalog::elf::ElfCatalog;
@@ -20,6 +21,8 @@ pub struct Report {
     pub deb: DebCatalog,
     #[serde(flatten)]
     pub python: PythonCatalog,
+    #[serde(flatten)]
+    pub apk: ApkCatalog,
     #[serde(flatten)]
     pub elf: ElfCatalog,
     #[serde(flatten)]

@@ -4,6 +4,7 @@
 //! stays bounded by what the catalogers need, not by the image size.
 
 pub mod aicoe;
+pub mod apk;
 pub mod cuda;
 pub mod deb;
 pub mod elf;
