@@ -179,8 +179,16 @@ fn build_report(walked: &Walked) -> Report {
     let operating_system = catalog::os_release::catalog(tree);
     let deb = catalog::deb::catalog(tree);
     let python = catalog::python::catalog(tree);
+    let mut python = python;
+    let mut elf = catalog::elf::catalog(tree);
+    let owners = catalog::ownership::Owners::from_tree(tree);
+    for p in &mut python.packages {
+        p.system_package = owners.owner(tree, &p.metadata_path);
+    }
+    for o in &mut elf.objects {
+        o.system_package = owners.owner(tree, &o.path);
+    }
     let apk = catalog::apk::catalog(tree);
-    let elf = catalog::elf::catalog(tree);
     let cuda = catalog::cuda::catalog(tree);
     let aicoe = catalog::aicoe::catalog(tree);
     let mut warnings: Vec<String> = walked

@@ -129,6 +129,25 @@ fn python_sets_match_importlib_metadata() {
             .collect();
         assert_eq!(ours, theirs, "at {location}");
     }
+    // Distributions a deb installed are marked with it (from dpkg's info/*.list); pip's are not.
+    let owner = |name: &str, location: &str| {
+        packages
+            .iter()
+            .find(|p| p["package_name"] == name && p["location"] == location)
+            .map(|p| p["system_package"].clone())
+    };
+    assert_eq!(
+        owner("six", "/usr/lib/python3/dist-packages"),
+        Some(Value::from("deb:python3-six"))
+    );
+    assert_eq!(
+        owner("PyYAML", "/usr/lib/python3/dist-packages"),
+        Some(Value::from("deb:python3-yaml"))
+    );
+    assert_eq!(
+        owner("attrs", "/usr/local/lib/python3.11/site-packages"),
+        Some(Value::Null)
+    );
     // idna was deleted by the top layer: neither tool may see it under /usr/local.
     assert!(!packages.iter().any(|p| {
         p["package_name"] == "idna"

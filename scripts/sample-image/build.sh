@@ -2,7 +2,7 @@
 # Builds the sample image in testdata/package-extract/sample-image (an OCI layout, ~3 MB) from
 # real packages: Debian's own .deb files and real wheels and sdists.
 #
-#   layer 0  os-release, dpkg status and files of real debs: python3.11-minimal (the
+#   layer 0  os-release, dpkg status, info/*.list and files of real debs: python3.11-minimal (the
 #            interpreter), python3-six (.egg-info dir), python3-yaml (.dist-info),
 #            python3-certifi, python3-idna
 #   layer 1  real wheels installed by pip into /usr/local/lib/python3.11/site-packages
@@ -49,6 +49,9 @@ for name in python3.11-minimal python3-six python3-yaml python3-certifi python3-
   dpkg-deb -x "$deb" "$root"
   dpkg-deb -f "$deb" | sed '/^Package:/a Status: install ok installed' >> "$root/var/lib/dpkg/status"
   echo >> "$root/var/lib/dpkg/status"
+  # dpkg records every path a package installed in info/<package>.list.
+  mkdir -p "$root/var/lib/dpkg/info"
+  dpkg-deb -c "$deb" | awk '{print $6}' | sed -e 's|^\./|/|' -e 's|/$||' -e 's|^$|/.|' > "$root/var/lib/dpkg/info/$name.list"
 done
 # A deinstalled package keeps a paragraph but is not installed.
 printf 'Package: python3-removed\nStatus: deinstall ok config-files\nPriority: optional\nArchitecture: all\nVersion: 1.0-1\nDescription: removed earlier\n\n' >> "$root/var/lib/dpkg/status"

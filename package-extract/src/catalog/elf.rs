@@ -40,6 +40,8 @@ pub struct ElfObject {
     pub facts: ElfFacts,
     /// The layer that wrote the file.
     pub layer: usize,
+    /// The system package that installed it, when one did.
+    pub system_package: Option<String>,
 }
 
 pub fn catalog(tree: &FileTree) -> ElfCatalog {
@@ -59,6 +61,7 @@ pub fn catalog(tree: &FileTree) -> ElfCatalog {
             path: path.to_string(),
             facts: facts.clone(),
             layer: tree.entry(path).map_or(0, |e| e.layer),
+            system_package: None,
         });
     }
     ElfCatalog {

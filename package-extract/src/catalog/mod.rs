@@ -9,6 +9,7 @@ pub mod cuda;
 pub mod deb;
 pub mod elf;
 pub mod os_release;
+pub mod ownership;
 pub mod python;
 
 use crate::path::ImagePath;
@@ -44,6 +45,7 @@ pub fn capture(path: &ImagePath, python_files: bool) -> Capture {
             | "/etc/ld.so.conf"
             | "/lib/apk/db/installed"
     ) || s.starts_with("/var/lib/dpkg/status.d/")
+        || (s.starts_with("/var/lib/dpkg/info/") && name.ends_with(".list"))
         || s.starts_with("/etc/ld.so.conf.d/")
         || (parent_name.ends_with(".dist-info")
             && matches!(

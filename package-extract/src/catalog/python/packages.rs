@@ -48,6 +48,8 @@ pub struct PythonPackage {
     pub license: Option<String>,
     /// New: the layer that wrote the metadata file.
     pub layer: usize,
+    /// The system package that installed this distribution (`deb:python3-six`), when one did.
+    pub system_package: Option<String>,
     /// New: why the record is less certain than usual (name from the file name, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -190,6 +192,7 @@ fn read_distribution(
             .and_then(CoreMetadata::license)
             .map(license_text),
         layer,
+        system_package: None,
         note,
     })
 }
