@@ -82,10 +82,7 @@ fn main() -> std::process::ExitCode {
         };
         match args.mode {
             Mode::Ok => Ok(Analysis::ok(report)),
-            Mode::Findings => Ok(Analysis {
-                result: report,
-                fail: true,
-            }),
+            Mode::Findings => Ok(Analysis::failing(report)),
             Mode::Input => {
                 Err(AnalyzerError::input("no such input: /nope").with_hint("check the path"))
             }

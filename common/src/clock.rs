@@ -38,6 +38,20 @@ impl Timestamp {
             })
     }
 
+    /// The time documents should carry: `SOURCE_DATE_EPOCH` when it is set and valid, else now.
+    pub fn for_documents() -> Self {
+        std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|v| Self::from_source_date_epoch(&v).ok())
+            .unwrap_or_else(Self::now)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`, RFC 3339 in UTC without fractions (SPDX's `created`).
+    pub fn to_rfc3339_seconds(self) -> String {
+        let full = self.to_thoth_datetime();
+        format!("{}Z", &full[..full.len().saturating_sub(7)])
+    }
+
     /// `YYYY-MM-DDTHH:MM:SS.ffffff` in UTC, without a zone suffix, as Thoth wrote `datetime`.
     pub fn to_thoth_datetime(self) -> String {
         let days = self.seconds.div_euclid(86_400);
@@ -94,6 +108,7 @@ mod tests {
             micros: 0,
         };
         assert_eq!(before.to_thoth_datetime(), "1969-12-31T23:59:59.000000");
+        assert_eq!(t.to_rfc3339_seconds(), "2022-01-06T11:21:26Z");
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub trait AnalyzerCli: CommandFactory + FromArgMatches {
 pub struct Analysis<R> {
     pub result: R,
     pub fail: bool,
+    /// A document in another format (an SBOM) written instead of the envelope.
+    pub standalone: Option<Value>,
 }
 
 impl<R> Analysis<R> {
@@ -43,6 +45,23 @@ impl<R> Analysis<R> {
         Self {
             result,
             fail: false,
+            standalone: None,
+        }
+    }
+
+    /// Found what the user asked to fail on: exit 1, the document written all the same.
+    pub fn failing(result: R) -> Self {
+        Self {
+            fail: true,
+            ..Self::ok(result)
+        }
+    }
+
+    /// Writes `document` instead of the envelope (the analysis's own format, e.g. CycloneDX).
+    pub fn standalone(result: R, document: Value) -> Self {
+        Self {
+            standalone: Some(document),
+            ..Self::ok(result)
         }
     }
 }
@@ -115,6 +134,27 @@ where
     };
 
     let (result, status, repro) = match outcome {
+        Ok((
+            Analysis {
+                standalone: Some(doc),
+                fail,
+                ..
+            },
+            _,
+        )) => {
+            let status = if fail {
+                ExitStatus::Findings
+            } else {
+                ExitStatus::Success
+            };
+            return match output
+                .output
+                .write(&to_sorted_string(&doc, !output.no_pretty))
+            {
+                Ok(()) => status,
+                Err(e) => report_unwritable(&e),
+            };
+        }
         Ok((analysis, repro)) => {
             let status = if analysis.fail {
                 ExitStatus::Findings

@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod layers;
 pub mod path;
 pub mod report;
+pub mod sbom;
 pub mod source;
 pub mod tree;
 
@@ -101,6 +102,10 @@ pub struct ExtractImage {
     #[arg(long, value_name = "RATIO", default_value_t = Limits::default().max_expansion_ratio, env = "THOTH_PACKAGE_EXTRACT_MAX_EXPANSION_RATIO")]
     pub max_expansion_ratio: u64,
 
+    /// The document to write: Thoth's, or an SBOM (CycloneDX 1.6 or SPDX 2.3 JSON).
+    #[arg(long, value_enum, default_value_t = sbom::Format::Thoth, env = "THOTH_PACKAGE_EXTRACT_FORMAT")]
+    pub format: sbom::Format,
+
     #[command(flatten)]
     #[serde(flatten)]
     pub output: OutputArgs,
@@ -153,7 +158,25 @@ pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
     let timeout = args.timeout.map(std::time::Duration::from_secs);
     let walked =
         common::deadline::run_with_deadline(timeout, move || inventory::walk(&reference, &opts))?;
-    Ok(common::Analysis::ok(build_report(&walked)))
+    let report = build_report(&walked);
+    if args.format == sbom::Format::Thoth {
+        return Ok(common::Analysis::ok(report));
+    }
+    let subject = sbom::Subject {
+        name: common::secret::redact_url(&args.image),
+        digest: walked
+            .image
+            .as_ref()
+            .and_then(|i| i.manifest_digest.as_ref())
+            .map(ToString::to_string),
+    };
+    let packages = sbom::packages(&report);
+    let when = common::clock::Timestamp::for_documents().to_rfc3339_seconds();
+    let document = match args.format {
+        sbom::Format::SpdxJson => sbom::spdx::document(&subject, &packages, &when, INFO.version),
+        _ => sbom::cyclonedx::document(&subject, &packages, &when, INFO.version),
+    };
+    Ok(common::Analysis::standalone(report, document))
 }
 
 fn build_report(walked: &Walked) -> Report {
