@@ -9,9 +9,9 @@
 #   4 app     a small application file, and `pip uninstall pytest` (whiteouts in the top layer)
 #
 # Debian packages come from the mirror of this machine's apt sources (read from
-# /etc/apt/sources.list and /etc/apt/sources.list.d at run time); wheels are downloaded by the
-# host's pip with this machine's pip configuration (same CPython 3.11 / glibc / x86_64 as the
-# image), then installed offline inside the rootfs.
+# /etc/apt/sources.list and /etc/apt/sources.list.d at run time); wheels come through this
+# machine's pip configuration (see layer 3). Versions are not pinned: the venv's `pip freeze` is
+# written beside the layout.
 #
 # Usage: build-image.sh [WORKDIR]     (default /var/tmp/pe-bench; needs root)
 # Result: WORKDIR/layout (OCI layout, tag "latest"); WORKDIR/image-info.txt (layer sizes,
@@ -70,12 +70,6 @@ PY
 )
 echo "mirror: from this machine's apt sources ($(echo "$mirror" | sed 's#//[^/]*#//…#'))"
 
-# Wheels, resolved and downloaded by the host's pip with the machine's configuration.
-wheels="$work/wheels"
-mkdir -p "$wheels"
-pip download -q --only-binary :all: -d "$wheels" -r "$here/requirements.txt"
-ls "$wheels" | wc -l | xargs echo "wheels downloaded:"
-
 rm -rf "$layout" "$bundle"
 umoci init --layout "$layout"
 umoci new --image "$layout:latest"
@@ -119,17 +113,37 @@ rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin
 : > "$root/etc/resolv.conf"
 repack "apt-get install python3 python3-venv python3-pip"
 
-# Layer 3: the venv, made by the image's interpreter at its final path, wheels installed offline.
+# Layer 3: the venv, made by the image's interpreter at its final path (chroot), and pip run by
+# the image's venv so that markers are evaluated for the image's Python (3.11.2, not the host's),
+# with this machine's pip configuration: its PIP_* variables, its configuration files (copied to
+# the rootfs's /etc/pip.conf for this step) and the files they name (certificate bundle,
+# find-links directory) bound at the same paths.
 mount_chroot
-mkdir -p "$root/tmp/wheels"
-mount --bind "$wheels" "$root/tmp/wheels"; mounted+=("$root/tmp/wheels")
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+pipconf=$(pip config debug 2>/dev/null | sed -n 's/^ *\(\/[^,]*pip.conf\), exists: True$/\1/p' || true)
+: > "$root/etc/pip.conf"
+for f in $pipconf; do cat "$f" >> "$root/etc/pip.conf"; echo >> "$root/etc/pip.conf"; done
+pip_env=()
+while IFS= read -r kv; do pip_env+=("$kv"); done < <(env | grep '^PIP_' || true)
+created=()
+bind_same() { # host path -> same path in the rootfs (a mount point made here is removed after)
+  [ -e "$1" ] || return 0
+  [ -e "$root$1" ] || created+=("$root$1")
+  if [ -d "$1" ]; then mkdir -p "$root$1"; else mkdir -p "$(dirname "$root$1")"; [ -e "$root$1" ] || : > "$root$1"; fi
+  mount --bind "$1" "$root$1"; mounted+=("$root$1")
+}
+for p in "${PIP_CERT:-}" "$(pip config get global.cert 2>/dev/null || true)" ${PIP_FIND_LINKS:-}; do
+  [ -n "$p" ] && bind_same "$p"
+done
 cp "$here/requirements.txt" "$root/tmp/requirements.txt"
-chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root sh -c '
+chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "${pip_env[@]}" sh -c '
   python3 -m venv /opt/venv &&
-  /opt/venv/bin/pip install -q --no-cache-dir --no-index --find-links /tmp/wheels -r /tmp/requirements.txt &&
+  /opt/venv/bin/pip install -q --no-cache-dir --only-binary :all: -r /tmp/requirements.txt &&
   /opt/venv/bin/pip freeze --all' > "$work/pip-freeze.txt" 2> "$work/pip.log" || { tail -30 "$work/pip.log"; exit 1; }
 cleanup
-rmdir "$root/tmp/wheels"; rm -f "$root/tmp/requirements.txt"
+for p in "${created[@]}"; do if [ -d "$p" ]; then rmdir "$p"; else rm -f "$p"; fi; done
+rm -f "$root/tmp/requirements.txt" "$root/etc/pip.conf"
+: > "$root/etc/resolv.conf"
 rm -rf "$root/root/.cache"
 repack "python3 -m venv /opt/venv && pip install -r requirements.txt"
 

@@ -61,6 +61,12 @@ for src in ("oci", "registry"):
           f"package-extract/gzip-floor wall {ratio('pe-' + src, 'gzip-d', 0):.2f}x, "
           f"CPU {ratio('pe-' + src, 'gzip-d', 1):.2f}x")
 
+if "pe-oci-nopyfiles" in rows:
+    print(f"  oci, --no-python-files: syft/package-extract wall {ratio('syft-oci', 'pe-oci-nopyfiles', 0):.1f}x; "
+          f"package-extract/gzip-floor wall {ratio('pe-oci-nopyfiles', 'gzip-d', 0):.2f}x, "
+          f"CPU {ratio('pe-oci-nopyfiles', 'gzip-d', 1):.2f}x")
+
+
 # ---------------------------------------------------------------------------------------------
 def load(name):
     with open(os.path.join(run, f"{name}-1.json")) as f:

@@ -76,10 +76,11 @@ declare -A cmds=(
   [gzip-d]="gunzip_all"
   [pe-oci]="$pe extract-image -i oci:$layout:latest -P"
   [pe-registry]="$pe extract-image -i docker://$ref -P"
+  [pe-oci-nopyfiles]="$pe extract-image -i oci:$layout:latest -P --no-python-files"
   [syft-oci]="env TMPDIR=$syft_tmp $syft scan -q oci-dir:$layout -o syft-json"
   [syft-registry]="env TMPDIR=$syft_tmp $syft scan -q registry:$ref -o syft-json"
 )
-order=(gzip-d pe-oci pe-registry syft-oci syft-registry)
+order=(gzip-d pe-oci pe-registry pe-oci-nopyfiles syft-oci syft-registry)
 printf '%s\n' "${order[@]}" > "$out/order.txt"
 # Warm-up, not measured: the blobs and the registry's files in the page cache, every tool once.
 for name in "${order[@]}"; do bash -c "${cmds[$name]}" > "$out/$name-warmup.json" 2> "$out/$name-warmup.err"; done
