@@ -25,6 +25,11 @@ const BLOCK_IDLE: usize = 100;
 const MAX_MESSAGE_CHARS: usize = 500;
 /// Conflicts kept per failure.
 const MAX_CONFLICTS: usize = 50;
+/// Expected digests kept per failure.
+const MAX_HASHES: usize = 50;
+/// Failures kept: a real build reports a handful; thousands of concatenated logs (or a hostile
+/// input) must not make the report grow with the input.
+pub const MAX_ERRORS: usize = 1_000;
 
 /// What a signature extracts from its match, besides the kind.
 #[derive(Debug, Clone, Copy)]
@@ -325,6 +330,8 @@ pub struct Classifier {
     /// The last exception line seen outside a block, with its line number.
     recent_cause: Option<(usize, String)>,
     errors: Vec<(BuildError, u32, bool)>,
+    /// Failures not kept because `MAX_ERRORS` was reached.
+    dropped: usize,
 }
 
 impl Classifier {
@@ -406,6 +413,13 @@ impl Classifier {
             block.last_line = last_line.max(since);
             self.push(block, c);
         }
+        if self.dropped > 0 {
+            tracing::warn!(
+                dropped = self.dropped,
+                kept = MAX_ERRORS,
+                "failures beyond the limit were not kept"
+            );
+        }
         self.errors
             .into_iter()
             .map(|(mut error, _, warning_only)| {
@@ -450,6 +464,10 @@ impl Classifier {
                 merge(last, block.into_error());
                 return;
             }
+        }
+        if self.errors.len() >= MAX_ERRORS {
+            self.dropped += 1;
+            return;
         }
         let (run, warning_only) = (block.run, block.warning_only);
         self.errors.push((block.into_error(), run, warning_only));
@@ -505,7 +523,9 @@ impl Block {
             }
             (Extract::ConflictsFollow, _) => self.pending = Pending::Conflicts,
             (Extract::Conflict, _) => self.add_conflict(text),
-            (Extract::ExpectedHash, Some(g)) => self.expected.push(g.to_owned()),
+            (Extract::ExpectedHash, Some(g)) if self.expected.len() < MAX_HASHES => {
+                self.expected.push(g.to_owned());
+            }
             (Extract::ActualHash, Some(g)) => self.actual = Some(g.to_owned()),
             (Extract::ExpectedHashFollows, _) => self.pending = Pending::Expected,
             (Extract::ActualHashFollows, _) => self.pending = Pending::Actual,
@@ -526,7 +546,9 @@ impl Block {
             Pending::Expected | Pending::Actual => {
                 if let Some(d) = DIGEST.captures(t).and_then(|m| m.get(1)) {
                     if self.pending == Pending::Expected {
-                        self.expected.push(d.as_str().to_owned());
+                        if self.expected.len() < MAX_HASHES {
+                            self.expected.push(d.as_str().to_owned());
+                        }
                     } else {
                         self.actual = Some(d.as_str().to_owned());
                     }
@@ -591,7 +613,9 @@ fn merge(into: &mut BuildError, later: BuildError) {
             into.conflicts.push(c);
         }
     }
-    into.expected_hashes.extend(later.expected_hashes);
+    let room = MAX_HASHES.saturating_sub(into.expected_hashes.len());
+    into.expected_hashes
+        .extend(later.expected_hashes.into_iter().take(room));
     into.actual_hash = into.actual_hash.take().or(later.actual_hash);
     if into.missing.is_none() {
         into.missing_kind = later.missing_kind;

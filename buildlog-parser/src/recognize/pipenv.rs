@@ -29,8 +29,9 @@ static SUCCEEDED: LazyLock<Regex> = LazyLock::new(|| {
 
 #[derive(Debug, Default)]
 pub struct Pipenv {
-    /// Packages that failed in the first round and were queued for the retry round.
-    retry: Vec<String>,
+    /// Packages that failed in the first round and were queued for the retry round (a set: a
+    /// list scanned per line was quadratic on hostile input).
+    retry: std::collections::BTreeSet<String>,
     retrying: bool,
 }
 
@@ -64,7 +65,9 @@ impl Pipenv {
                 c.close_entry();
             }
             c.mark(name, false);
-            self.retry.push(name.to_owned());
+            if self.retry.len() < crate::collector::MAX_DISTINCT {
+                self.retry.insert(name.to_owned());
+            }
             return Role::Progress;
         }
         if t.starts_with("Installing initially failed dependencies") {
@@ -74,7 +77,7 @@ impl Pipenv {
         if let Some(m) = GAVE_UP.captures(t).and_then(|m| m.get(1)) {
             let name = split_requirement(m.as_str()).map_or(m.as_str(), |(n, _)| n);
             c.mark(name, false);
-            self.retry.retain(|r| r != name);
+            self.retry.remove(name);
             return Role::Unknown;
         }
         if self.retrying && SUCCEEDED.is_match(t) {
@@ -86,7 +89,7 @@ impl Pipenv {
     /// pipenv does not name what its retry round installed; it says only that the round ended
     /// well. What was not given up on explicitly was then installed.
     fn succeed_retries(&mut self, c: &mut Collector) {
-        for name in self.retry.drain(..) {
+        for name in std::mem::take(&mut self.retry) {
             c.mark(&name, true);
         }
         self.retrying = false;
