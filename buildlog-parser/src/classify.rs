@@ -168,6 +168,21 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             true,
             X::Package,
         ),
+        // pip's legacy resolver installs a conflicting set and says so (exit 0).
+        sig(
+            r"^ERROR: ([A-Za-z0-9][A-Za-z0-9._-]*) \S+ has requirement .+, but you'll have .+ which is incompatible\.?$",
+            ResolutionImpossible,
+            60,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"^ERROR: \S+ \S+ has requirement .+, but you'll have .+ which is incompatible",
+            ResolutionImpossible,
+            60,
+            false,
+            X::Conflict,
+        ),
         sig(
             r"conflicting dependencies|ResolutionImpossible|version solving failed|requirements are unsatisfiable|Could not find a version that matches|dependencies could not be resolved",
             ResolutionImpossible,
@@ -211,7 +226,7 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             X::Missing(MissingKind::Library),
         ),
         sig(
-            r"error: command '([^']+)' failed: No such file or directory|unable to execute '?([^':\s]+)'?: No such file or directory|(?:^|\s)([\w.+-]*(?:gcc|g\+\+|cc|clang|c\+\+|gfortran)): (?:command )?not found|(Microsoft Visual C\+\+ [\d.]+) or greater is required|can't find (Rust compiler)",
+            r"error: command '([^']+)' failed: No such file or directory|\[Errno 2\] No such file or directory: '([^']*(?:gcc|g\+\+|cc|clang|c\+\+|gfortran|cl\.exe|rustc|cargo))'|unable to execute '?([^':\s]+)'?: No such file or directory|(?:^|\s)([\w.+-]*(?:gcc|g\+\+|cc|clang|c\+\+|gfortran)): (?:command )?not found|(Microsoft Visual C\+\+ [\d.]+) or greater is required|can't find (Rust compiler)",
             BuildFailure,
             58,
             true,
@@ -230,6 +245,15 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             50,
             true,
             X::Package,
+        ),
+        // pip 19 and 20 name only the PEP 517 hook that failed (`... _in_process.py
+        // get_requires_for_build_wheel /tmp/...`), in the command line of a failed subprocess.
+        sig(
+            r"_in_process\.py['\x22]? (?:get_requires_for_build_(?:wheel|editable|sdist)|prepare_metadata_for_build_(?:wheel|editable))\b",
+            MetadataGenerationFailed,
+            45,
+            true,
+            X::Nothing,
         ),
         sig(
             r"error: metadata-generation-failed|Encountered error while generating package metadata|egg_info did not run successfully|Preparing (?:wheel )?metadata .*did not run successfully|Getting requirements to build (?:wheel|editable) did not run successfully|Command .*(?:setup\.py)?\W*egg_info.* failed with error code|Build backend failed to determine metadata|failed to determine metadata",
@@ -270,10 +294,12 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
     ]
 });
 
-/// Lines that look like errors but report a harmless condition.
+/// Lines that look like errors but report a harmless condition, and pip's `INFO:` narration
+/// (`INFO: pip is looking at multiple versions of <Python from Requires-Python> ...` is no
+/// Requires-Python failure).
 static NOT_ERRORS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^ERROR: pip's dependency resolver does not currently take into account|^ERROR: pip's legacy dependency resolver does not consider",
+        r"^ERROR: pip's dependency resolver does not currently take into account|^ERROR: pip's legacy dependency resolver does not consider|^INFO: ",
     )
 });
 /// An installer's own crash starts at the left margin; indented tracebacks are the output of a
@@ -560,7 +586,8 @@ impl Block {
     }
 
     fn add_conflict(&mut self, text: &str) {
-        let text = clip(text.trim_start_matches(['╰', '├', '─', '▶', ' ']));
+        let text = text.trim_start_matches(['╰', '├', '─', '▶', ' ']);
+        let text = clip(text.strip_prefix("ERROR: ").unwrap_or(text));
         if self.conflicts.len() < MAX_CONFLICTS && !self.conflicts.contains(&text) {
             self.conflicts.push(text);
         }
@@ -836,10 +863,98 @@ mod tests {
             (e.missing_kind, e.missing.as_deref(), e.compiler.as_deref()),
             (Some(MissingKind::Header), Some("Python.h"), Some("gcc"))
         );
+        // setuptools 70+ in a build image without a compiler (real log:
+        // testdata/buildlog-parser/buildah-pip-no-compiler).
+        let no_gcc = parse_str(
+            "Collecting demo-cext\n\
+             \x20 Building wheel for demo-cext (pyproject.toml): finished with status 'error'\n\
+             \x20 × Building wheel for demo-cext (pyproject.toml) did not run successfully.\n\
+             \x20     gcc -Wsign-compare -DNDEBUG -g -fwrapv -O3 -Wall -fPIC -c demo_cext.c -o build/demo_cext.o\n\
+             \x20     error: [Errno 2] No such file or directory: 'gcc'\n\
+             \x20 ERROR: Failed building wheel for demo-cext\n",
+        );
+        assert_eq!(
+            (
+                no_gcc.errors[0].missing_kind,
+                no_gcc.errors[0].missing.as_deref()
+            ),
+            (Some(MissingKind::Compiler), Some("gcc"))
+        );
         let lib = parse_str(
             "Running setup.py install for x\n/usr/bin/ld: cannot find -lxyz\nerror: command 'gcc' failed with exit status 1\n",
         );
         assert_eq!(lib.errors[0].missing.as_deref(), Some("xyz"));
+    }
+
+    #[test]
+    fn pip_info_narration_is_not_a_requires_python_failure() {
+        // pip 20.3 to 21.3 (real log: testdata/buildlog-parser/pip-21.3.1-resolution-impossible).
+        let r = parse_str(
+            "Collecting demo-greeting==1.2.0\n\
+             INFO: pip is looking at multiple versions of <Python from Requires-Python> to determine which version is compatible with other requirements. This could take a while.\n\
+             ERROR: Cannot install demo-left==1.0.0 and demo-right==1.0.0 because these package versions have conflicting dependencies.\n\
+             \n\
+             The conflict is caused by:\n\
+             \x20   demo-left 1.0.0 depends on demo-greeting==1.2.0\n\
+             \x20   demo-right 1.0.0 depends on demo-greeting==1.3.0\n\
+             ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/user_guide/#fixing-conflicting-dependencies\n",
+        );
+        assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+        assert_eq!(r.errors[0].kind, ErrorKind::ResolutionImpossible);
+        assert_eq!(r.errors[0].conflicts.len(), 2);
+    }
+
+    #[test]
+    fn legacy_resolver_conflict_is_reported_and_recovered() {
+        // pip 19.3 installs the conflicting set and exits 0.
+        let r = parse_str(
+            "Collecting demo-greeting==1.2.0\n\
+             ERROR: demo-right 1.0.0 has requirement demo-greeting==1.3.0, but you'll have demo-greeting 1.2.0 which is incompatible.\n\
+             Installing collected packages: demo-greeting, demo-left, demo-right\n\
+             Successfully installed demo-greeting-1.2.0 demo-left-1.0.0 demo-right-1.0.0\n",
+        );
+        assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+        let e = &r.errors[0];
+        assert_eq!(
+            (e.kind, e.package.as_deref()),
+            (ErrorKind::ResolutionImpossible, Some("demo-right"))
+        );
+        assert_eq!(
+            e.conflicts,
+            vec![
+                "demo-right 1.0.0 has requirement demo-greeting==1.3.0, but you'll have demo-greeting 1.2.0 which is incompatible."
+            ]
+        );
+        assert!(e.recovered && r.installation_successful);
+    }
+
+    #[test]
+    fn old_pip_names_only_the_failed_pep517_hook() {
+        // pip 19.3 and 20.3: a setup.py that raises while pip asks for build requirements.
+        let r = parse_str(
+            "Collecting demo-broken-setup\n\
+             \x20 Getting requirements to build wheel: finished with status 'error'\n\
+             \x20 ERROR: Command errored out with exit status 1:\n\
+             \x20  command: /v/bin/python /v/lib/python3.11/site-packages/pip/_vendor/pep517/_in_process.py get_requires_for_build_wheel /tmp/tmp56fqg3ch\n\
+             \x20 Traceback (most recent call last):\n\
+             \x20   File \"<string>\", line 3, in <module>\n\
+             \x20 RuntimeError: demo-broken-setup refuses to build\n\
+             \x20 ----------------------------------------\n\
+             ERROR: Command errored out with exit status 1: /v/bin/python /v/lib/python3.11/site-packages/pip/_vendor/pep517/_in_process.py get_requires_for_build_wheel /tmp/tmp56fqg3ch Check the logs for full command output.\n",
+        );
+        assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+        let e = &r.errors[0];
+        assert_eq!(
+            (e.kind, e.package.as_deref()),
+            (
+                ErrorKind::MetadataGenerationFailed,
+                Some("demo-broken-setup")
+            )
+        );
+        assert_eq!(
+            e.cause.as_deref(),
+            Some("RuntimeError: demo-broken-setup refuses to build")
+        );
     }
 
     #[test]
