@@ -162,6 +162,13 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             X::Nothing,
         ),
         sig(
+            r"does not satisfy Python\S* and ([A-Za-z0-9][A-Za-z0-9._-]*?)(?:==\S+)? depends on Python",
+            RequiresPython,
+            71,
+            true,
+            X::Package,
+        ),
+        sig(
             r"^Package '([^']+)' requires a different Python",
             RequiresPython,
             71,
@@ -212,7 +219,8 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             X::Package,
         ),
         sig(
-            r"(?:fatal )?error: ([\w./+-]+\.h(?:pp|h)?): No such file or directory",
+            // pipenv wraps its output at 80 columns: "No such file or" may end the line.
+            r"(?:fatal )?error: ([\w./+-]+\.h(?:pp|h)?): No such file or(?: directory|$)",
             BuildFailure,
             58,
             true,
@@ -255,6 +263,22 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             true,
             X::Nothing,
         ),
+        // uv names the PEP 517 hook that failed: building means compiling, the others ask for
+        // metadata or build requirements (setup.py ran and failed before any build).
+        sig(
+            r"Call to `[\w.:]+\.(?:get_requires_for_build_\w+|prepare_metadata_for_build_\w+)` failed",
+            MetadataGenerationFailed,
+            52,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"Call to `[\w.:]+\.build_(?:wheel|editable)` failed",
+            BuildFailure,
+            50,
+            true,
+            X::Nothing,
+        ),
         sig(
             r"error: metadata-generation-failed|Encountered error while generating package metadata|egg_info did not run successfully|Preparing (?:wheel )?metadata .*did not run successfully|Getting requirements to build (?:wheel|editable) did not run successfully|Command .*(?:setup\.py)?\W*egg_info.* failed with error code|Build backend failed to determine metadata|failed to determine metadata",
             MetadataGenerationFailed,
@@ -280,6 +304,23 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             r"^Couldn't install package: (\S+)|^ERROR: Couldn't install package: (\S+)",
             Other,
             5,
+            true,
+            X::Package,
+        ),
+        // uv says which package a failure is about in its first line, or in the URL of the index
+        // page it could not fetch; the cause follows. (pip's "Could not fetch URL" is no failure
+        // by itself: old pips probe pages that do not exist and go on.)
+        sig(
+            r"^error: Failed to (?:build|download and build|download|prepare distributions|install)\s+`([^`]+)`",
+            Other,
+            2,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"Failed to fetch:? `?[a-z+]+://[^\s`]*/simple/([A-Za-z0-9][A-Za-z0-9._-]*)/?`?",
+            Other,
+            2,
             true,
             X::Package,
         ),
@@ -955,6 +996,74 @@ mod tests {
             e.cause.as_deref(),
             Some("RuntimeError: demo-broken-setup refuses to build")
         );
+    }
+
+    #[test]
+    fn uv_failures_name_their_package_and_hook() {
+        // Real uv 0.13 logs: testdata/buildlog-parser/uv-0.13.9-*.
+        let build = parse_str(
+            "error: Failed to build `demo-cext==1.0.0`\n\
+             \x20 cause: The build backend returned an error\n\
+             \x20 cause: Call to `setuptools.build_meta.build_wheel` failed (exit status: 1)\n\
+             \x20        demo_cext.c:2:10: fatal error: nonexistent_header.h: No such file or directory\n",
+        );
+        let e = &build.errors[0];
+        assert_eq!(
+            (e.kind, e.package.as_deref(), e.missing.as_deref()),
+            (
+                ErrorKind::BuildFailure,
+                Some("demo-cext"),
+                Some("nonexistent_header.h")
+            )
+        );
+        let metadata = parse_str(
+            "error: Failed to build `demo-broken-setup==1.0.0`\n\
+             \x20 cause: The build backend returned an error\n\
+             \x20 cause: Call to `setuptools.build_meta.get_requires_for_build_wheel` failed (exit status: 1)\n\
+             \x20        RuntimeError: demo-broken-setup refuses to build\n",
+        );
+        assert_eq!(
+            kinds_of(&metadata),
+            vec![(
+                ErrorKind::MetadataGenerationFailed,
+                Some("demo-broken-setup".into())
+            )]
+        );
+        let python = parse_str(
+            "error: No solution found when resolving dependencies\n\
+             \x20 cause: Because the current Python version (3.11.7) does not satisfy Python>=3.99 and demo-future==1.0.0 depends on Python>=3.99, we can conclude that demo-future==1.0.0 cannot be used.\n",
+        );
+        assert_eq!(
+            kinds_of(&python),
+            vec![(ErrorKind::RequiresPython, Some("demo-future".into()))]
+        );
+        let unreachable = parse_str(
+            "error: Request failed after 3 retries in 6.0s\n\
+             \x20 cause: Failed to fetch: http://127.0.0.1:8081/simple/demo-app/\n\
+             \x20 cause: Connection refused (os error 111)\n",
+        );
+        assert_eq!(
+            kinds_of(&unreachable),
+            vec![(ErrorKind::Network, Some("demo-app".into()))]
+        );
+    }
+
+    fn kinds_of(r: &crate::BuildLogReport) -> Vec<(ErrorKind, Option<String>)> {
+        r.errors
+            .iter()
+            .map(|e| (e.kind, e.package.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn header_named_when_pipenv_wraps_the_line() {
+        let r = parse_str(
+            "Collecting demo-cext\n\
+             \x20     demo_cext.c:2:10: fatal error: nonexistent_header.h: No such file or \n\
+             directory\n\
+             \x20 ERROR: Failed building wheel for demo-cext\n",
+        );
+        assert_eq!(r.errors[0].missing.as_deref(), Some("nonexistent_header.h"));
     }
 
     #[test]
