@@ -436,7 +436,9 @@ impl Classifier {
         let is_warning = WARNING.is_match(t);
         let mut relevant = false;
         for s in SIGNATURES.iter() {
-            let Some(m) = s.re.captures(t) else { continue };
+            let Some(m) = crate::normalize::captures(&s.re, t) else {
+                continue;
+            };
             if self.block.is_none() {
                 if !s.opens {
                     continue;
@@ -611,7 +613,7 @@ impl Block {
                 }
             }
             Pending::Expected | Pending::Actual => {
-                if let Some(d) = DIGEST.captures(t).and_then(|m| m.get(1)) {
+                if let Some(d) = crate::normalize::captures(&DIGEST, t).and_then(|m| m.get(1)) {
                     if self.pending == Pending::Expected {
                         if self.expected.len() < MAX_HASHES {
                             self.expected.push(d.as_str().to_owned());

@@ -38,7 +38,7 @@ pub struct Pipenv {
 impl Pipenv {
     pub fn line(&mut self, line: &Line<'_>, c: &mut Collector) -> Role {
         let t = line.trimmed;
-        if let Some(m) = VERSION.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&VERSION, t).and_then(|m| m.get(1)) {
             c.tool("pipenv", Some(m.as_str()));
             return Role::Unknown;
         }
@@ -46,17 +46,19 @@ impl Pipenv {
             c.tool("pipenv", None);
             return Role::Progress;
         }
-        if let Some(m) = VENV_PYTHON.captures(t).and_then(|m| m.get(2)) {
+        if let Some(m) = crate::normalize::captures(&VENV_PYTHON, t).and_then(|m| m.get(2)) {
             c.tool("pipenv", None);
             c.python_version(PythonSource::Stated, m.as_str());
             return Role::Progress;
         }
-        if let Some(m) = REQUESTED.captures(t).and_then(|m| m.get(1).or(m.get(2))) {
+        if let Some(m) =
+            crate::normalize::captures(&REQUESTED, t).and_then(|m| m.get(1).or(m.get(2)))
+        {
             c.tool("pipenv", None);
             c.requirement(m.as_str());
             return Role::Progress;
         }
-        if let Some(m) = RETRYING.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&RETRYING, t).and_then(|m| m.get(1)) {
             c.tool("pipenv", None);
             let spec = m.as_str();
             let (name, version) = split_requirement(spec).unwrap_or((spec, None));
@@ -74,7 +76,7 @@ impl Pipenv {
             self.retrying = true;
             return Role::Progress;
         }
-        if let Some(m) = GAVE_UP.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&GAVE_UP, t).and_then(|m| m.get(1)) {
             let name = split_requirement(m.as_str()).map_or(m.as_str(), |(n, _)| n);
             c.mark(name, false);
             self.retry.remove(name);
