@@ -25,6 +25,11 @@ const BLOCK_IDLE: usize = 100;
 const MAX_MESSAGE_CHARS: usize = 500;
 /// Conflicts kept per failure.
 const MAX_CONFLICTS: usize = 50;
+/// Expected digests kept per failure.
+const MAX_HASHES: usize = 50;
+/// Failures kept: a real build reports a handful; thousands of concatenated logs (or a hostile
+/// input) must not make the report grow with the input.
+pub const MAX_ERRORS: usize = 1_000;
 
 /// What a signature extracts from its match, besides the kind.
 #[derive(Debug, Clone, Copy)]
@@ -157,11 +162,33 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             X::Nothing,
         ),
         sig(
+            r"does not satisfy Python\S* and ([A-Za-z0-9][A-Za-z0-9._-]*?)(?:==\S+)? depends on Python",
+            RequiresPython,
+            71,
+            true,
+            X::Package,
+        ),
+        sig(
             r"^Package '([^']+)' requires a different Python",
             RequiresPython,
             71,
             true,
             X::Package,
+        ),
+        // pip's legacy resolver installs a conflicting set and says so (exit 0).
+        sig(
+            r"^ERROR: ([A-Za-z0-9][A-Za-z0-9._-]*) \S+ has requirement .+, but you'll have .+ which is incompatible\.?$",
+            ResolutionImpossible,
+            60,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"^ERROR: \S+ \S+ has requirement .+, but you'll have .+ which is incompatible",
+            ResolutionImpossible,
+            60,
+            false,
+            X::Conflict,
         ),
         sig(
             r"conflicting dependencies|ResolutionImpossible|version solving failed|requirements are unsatisfiable|Could not find a version that matches|dependencies could not be resolved",
@@ -192,7 +219,8 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             X::Package,
         ),
         sig(
-            r"(?:fatal )?error: ([\w./+-]+\.h(?:pp|h)?): No such file or directory",
+            // pipenv wraps its output at 80 columns: "No such file or" may end the line.
+            r"(?:fatal )?error: ([\w./+-]+\.h(?:pp|h)?): No such file or(?: directory|$)",
             BuildFailure,
             58,
             true,
@@ -206,7 +234,7 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             X::Missing(MissingKind::Library),
         ),
         sig(
-            r"error: command '([^']+)' failed: No such file or directory|unable to execute '?([^':\s]+)'?: No such file or directory|(?:^|\s)([\w.+-]*(?:gcc|g\+\+|cc|clang|c\+\+|gfortran)): (?:command )?not found|(Microsoft Visual C\+\+ [\d.]+) or greater is required|can't find (Rust compiler)",
+            r"error: command '([^']+)' failed: No such file or directory|\[Errno 2\] No such file or directory: '([^']*(?:gcc|g\+\+|cc|clang|c\+\+|gfortran|cl\.exe|rustc|cargo))'|unable to execute '?([^':\s]+)'?: No such file or directory|(?:^|\s)([\w.+-]*(?:gcc|g\+\+|cc|clang|c\+\+|gfortran)): (?:command )?not found|(Microsoft Visual C\+\+ [\d.]+) or greater is required|can't find (Rust compiler)",
             BuildFailure,
             58,
             true,
@@ -225,6 +253,31 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             50,
             true,
             X::Package,
+        ),
+        // pip 19 and 20 name only the PEP 517 hook that failed (`... _in_process.py
+        // get_requires_for_build_wheel /tmp/...`), in the command line of a failed subprocess.
+        sig(
+            r"_in_process\.py['\x22]? (?:get_requires_for_build_(?:wheel|editable|sdist)|prepare_metadata_for_build_(?:wheel|editable))\b",
+            MetadataGenerationFailed,
+            45,
+            true,
+            X::Nothing,
+        ),
+        // uv names the PEP 517 hook that failed: building means compiling, the others ask for
+        // metadata or build requirements (setup.py ran and failed before any build).
+        sig(
+            r"Call to `[\w.:]+\.(?:get_requires_for_build_\w+|prepare_metadata_for_build_\w+)` failed",
+            MetadataGenerationFailed,
+            52,
+            true,
+            X::Nothing,
+        ),
+        sig(
+            r"Call to `[\w.:]+\.build_(?:wheel|editable)` failed",
+            BuildFailure,
+            50,
+            true,
+            X::Nothing,
         ),
         sig(
             r"error: metadata-generation-failed|Encountered error while generating package metadata|egg_info did not run successfully|Preparing (?:wheel )?metadata .*did not run successfully|Getting requirements to build (?:wheel|editable) did not run successfully|Command .*(?:setup\.py)?\W*egg_info.* failed with error code|Build backend failed to determine metadata|failed to determine metadata",
@@ -254,6 +307,23 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             true,
             X::Package,
         ),
+        // uv says which package a failure is about in its first line, or in the URL of the index
+        // page it could not fetch; the cause follows. (pip's "Could not fetch URL" is no failure
+        // by itself: old pips probe pages that do not exist and go on.)
+        sig(
+            r"^error: Failed to (?:build|download and build|download|prepare distributions|install)\s+`([^`]+)`",
+            Other,
+            2,
+            true,
+            X::Package,
+        ),
+        sig(
+            r"Failed to fetch:? `?[a-z+]+://[^\s`]*/simple/([A-Za-z0-9][A-Za-z0-9._-]*)/?`?",
+            Other,
+            2,
+            true,
+            X::Package,
+        ),
         // Generic openers: a failure whose cause no signature above names.
         sig(
             r"^(?:ERROR|error|Error|FATAL|fatal):|^×|^Exception:$|^Exception information:$|^Command .* failed with error code",
@@ -265,10 +335,12 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
     ]
 });
 
-/// Lines that look like errors but report a harmless condition.
+/// Lines that look like errors but report a harmless condition, and pip's `INFO:` narration
+/// (`INFO: pip is looking at multiple versions of <Python from Requires-Python> ...` is no
+/// Requires-Python failure).
 static NOT_ERRORS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^ERROR: pip's dependency resolver does not currently take into account|^ERROR: pip's legacy dependency resolver does not consider",
+        r"^ERROR: pip's dependency resolver does not currently take into account|^ERROR: pip's legacy dependency resolver does not consider|^INFO: ",
     )
 });
 /// An installer's own crash starts at the left margin; indented tracebacks are the output of a
@@ -325,6 +397,8 @@ pub struct Classifier {
     /// The last exception line seen outside a block, with its line number.
     recent_cause: Option<(usize, String)>,
     errors: Vec<(BuildError, u32, bool)>,
+    /// Failures not kept because `MAX_ERRORS` was reached.
+    dropped: usize,
 }
 
 impl Classifier {
@@ -362,7 +436,9 @@ impl Classifier {
         let is_warning = WARNING.is_match(t);
         let mut relevant = false;
         for s in SIGNATURES.iter() {
-            let Some(m) = s.re.captures(t) else { continue };
+            let Some(m) = crate::normalize::captures(&s.re, t) else {
+                continue;
+            };
             if self.block.is_none() {
                 if !s.opens {
                     continue;
@@ -405,6 +481,13 @@ impl Classifier {
             block.message = clip(last_text.trim());
             block.last_line = last_line.max(since);
             self.push(block, c);
+        }
+        if self.dropped > 0 {
+            tracing::warn!(
+                dropped = self.dropped,
+                kept = MAX_ERRORS,
+                "failures beyond the limit were not kept"
+            );
         }
         self.errors
             .into_iter()
@@ -450,6 +533,10 @@ impl Classifier {
                 merge(last, block.into_error());
                 return;
             }
+        }
+        if self.errors.len() >= MAX_ERRORS {
+            self.dropped += 1;
+            return;
         }
         let (run, warning_only) = (block.run, block.warning_only);
         self.errors.push((block.into_error(), run, warning_only));
@@ -505,7 +592,9 @@ impl Block {
             }
             (Extract::ConflictsFollow, _) => self.pending = Pending::Conflicts,
             (Extract::Conflict, _) => self.add_conflict(text),
-            (Extract::ExpectedHash, Some(g)) => self.expected.push(g.to_owned()),
+            (Extract::ExpectedHash, Some(g)) if self.expected.len() < MAX_HASHES => {
+                self.expected.push(g.to_owned());
+            }
             (Extract::ActualHash, Some(g)) => self.actual = Some(g.to_owned()),
             (Extract::ExpectedHashFollows, _) => self.pending = Pending::Expected,
             (Extract::ActualHashFollows, _) => self.pending = Pending::Actual,
@@ -524,9 +613,11 @@ impl Block {
                 }
             }
             Pending::Expected | Pending::Actual => {
-                if let Some(d) = DIGEST.captures(t).and_then(|m| m.get(1)) {
+                if let Some(d) = crate::normalize::captures(&DIGEST, t).and_then(|m| m.get(1)) {
                     if self.pending == Pending::Expected {
-                        self.expected.push(d.as_str().to_owned());
+                        if self.expected.len() < MAX_HASHES {
+                            self.expected.push(d.as_str().to_owned());
+                        }
                     } else {
                         self.actual = Some(d.as_str().to_owned());
                     }
@@ -538,7 +629,8 @@ impl Block {
     }
 
     fn add_conflict(&mut self, text: &str) {
-        let text = clip(text.trim_start_matches(['╰', '├', '─', '▶', ' ']));
+        let text = text.trim_start_matches(['╰', '├', '─', '▶', ' ']);
+        let text = clip(text.strip_prefix("ERROR: ").unwrap_or(text));
         if self.conflicts.len() < MAX_CONFLICTS && !self.conflicts.contains(&text) {
             self.conflicts.push(text);
         }
@@ -591,7 +683,9 @@ fn merge(into: &mut BuildError, later: BuildError) {
             into.conflicts.push(c);
         }
     }
-    into.expected_hashes.extend(later.expected_hashes);
+    let room = MAX_HASHES.saturating_sub(into.expected_hashes.len());
+    into.expected_hashes
+        .extend(later.expected_hashes.into_iter().take(room));
     into.actual_hash = into.actual_hash.take().or(later.actual_hash);
     if into.missing.is_none() {
         into.missing_kind = later.missing_kind;
@@ -812,10 +906,166 @@ mod tests {
             (e.missing_kind, e.missing.as_deref(), e.compiler.as_deref()),
             (Some(MissingKind::Header), Some("Python.h"), Some("gcc"))
         );
+        // setuptools 70+ in a build image without a compiler (real log:
+        // testdata/buildlog-parser/buildah-pip-no-compiler).
+        let no_gcc = parse_str(
+            "Collecting demo-cext\n\
+             \x20 Building wheel for demo-cext (pyproject.toml): finished with status 'error'\n\
+             \x20 × Building wheel for demo-cext (pyproject.toml) did not run successfully.\n\
+             \x20     gcc -Wsign-compare -DNDEBUG -g -fwrapv -O3 -Wall -fPIC -c demo_cext.c -o build/demo_cext.o\n\
+             \x20     error: [Errno 2] No such file or directory: 'gcc'\n\
+             \x20 ERROR: Failed building wheel for demo-cext\n",
+        );
+        assert_eq!(
+            (
+                no_gcc.errors[0].missing_kind,
+                no_gcc.errors[0].missing.as_deref()
+            ),
+            (Some(MissingKind::Compiler), Some("gcc"))
+        );
         let lib = parse_str(
             "Running setup.py install for x\n/usr/bin/ld: cannot find -lxyz\nerror: command 'gcc' failed with exit status 1\n",
         );
         assert_eq!(lib.errors[0].missing.as_deref(), Some("xyz"));
+    }
+
+    #[test]
+    fn pip_info_narration_is_not_a_requires_python_failure() {
+        // pip 20.3 to 21.3 (real log: testdata/buildlog-parser/pip-21.3.1-resolution-impossible).
+        let r = parse_str(
+            "Collecting demo-greeting==1.2.0\n\
+             INFO: pip is looking at multiple versions of <Python from Requires-Python> to determine which version is compatible with other requirements. This could take a while.\n\
+             ERROR: Cannot install demo-left==1.0.0 and demo-right==1.0.0 because these package versions have conflicting dependencies.\n\
+             \n\
+             The conflict is caused by:\n\
+             \x20   demo-left 1.0.0 depends on demo-greeting==1.2.0\n\
+             \x20   demo-right 1.0.0 depends on demo-greeting==1.3.0\n\
+             ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/user_guide/#fixing-conflicting-dependencies\n",
+        );
+        assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+        assert_eq!(r.errors[0].kind, ErrorKind::ResolutionImpossible);
+        assert_eq!(r.errors[0].conflicts.len(), 2);
+    }
+
+    #[test]
+    fn legacy_resolver_conflict_is_reported_and_recovered() {
+        // pip 19.3 installs the conflicting set and exits 0.
+        let r = parse_str(
+            "Collecting demo-greeting==1.2.0\n\
+             ERROR: demo-right 1.0.0 has requirement demo-greeting==1.3.0, but you'll have demo-greeting 1.2.0 which is incompatible.\n\
+             Installing collected packages: demo-greeting, demo-left, demo-right\n\
+             Successfully installed demo-greeting-1.2.0 demo-left-1.0.0 demo-right-1.0.0\n",
+        );
+        assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+        let e = &r.errors[0];
+        assert_eq!(
+            (e.kind, e.package.as_deref()),
+            (ErrorKind::ResolutionImpossible, Some("demo-right"))
+        );
+        assert_eq!(
+            e.conflicts,
+            vec![
+                "demo-right 1.0.0 has requirement demo-greeting==1.3.0, but you'll have demo-greeting 1.2.0 which is incompatible."
+            ]
+        );
+        assert!(e.recovered && r.installation_successful);
+    }
+
+    #[test]
+    fn old_pip_names_only_the_failed_pep517_hook() {
+        // pip 19.3 and 20.3: a setup.py that raises while pip asks for build requirements.
+        let r = parse_str(
+            "Collecting demo-broken-setup\n\
+             \x20 Getting requirements to build wheel: finished with status 'error'\n\
+             \x20 ERROR: Command errored out with exit status 1:\n\
+             \x20  command: /v/bin/python /v/lib/python3.11/site-packages/pip/_vendor/pep517/_in_process.py get_requires_for_build_wheel /tmp/tmp56fqg3ch\n\
+             \x20 Traceback (most recent call last):\n\
+             \x20   File \"<string>\", line 3, in <module>\n\
+             \x20 RuntimeError: demo-broken-setup refuses to build\n\
+             \x20 ----------------------------------------\n\
+             ERROR: Command errored out with exit status 1: /v/bin/python /v/lib/python3.11/site-packages/pip/_vendor/pep517/_in_process.py get_requires_for_build_wheel /tmp/tmp56fqg3ch Check the logs for full command output.\n",
+        );
+        assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+        let e = &r.errors[0];
+        assert_eq!(
+            (e.kind, e.package.as_deref()),
+            (
+                ErrorKind::MetadataGenerationFailed,
+                Some("demo-broken-setup")
+            )
+        );
+        assert_eq!(
+            e.cause.as_deref(),
+            Some("RuntimeError: demo-broken-setup refuses to build")
+        );
+    }
+
+    #[test]
+    fn uv_failures_name_their_package_and_hook() {
+        // Real uv 0.13 logs: testdata/buildlog-parser/uv-0.13.9-*.
+        let build = parse_str(
+            "error: Failed to build `demo-cext==1.0.0`\n\
+             \x20 cause: The build backend returned an error\n\
+             \x20 cause: Call to `setuptools.build_meta.build_wheel` failed (exit status: 1)\n\
+             \x20        demo_cext.c:2:10: fatal error: nonexistent_header.h: No such file or directory\n",
+        );
+        let e = &build.errors[0];
+        assert_eq!(
+            (e.kind, e.package.as_deref(), e.missing.as_deref()),
+            (
+                ErrorKind::BuildFailure,
+                Some("demo-cext"),
+                Some("nonexistent_header.h")
+            )
+        );
+        let metadata = parse_str(
+            "error: Failed to build `demo-broken-setup==1.0.0`\n\
+             \x20 cause: The build backend returned an error\n\
+             \x20 cause: Call to `setuptools.build_meta.get_requires_for_build_wheel` failed (exit status: 1)\n\
+             \x20        RuntimeError: demo-broken-setup refuses to build\n",
+        );
+        assert_eq!(
+            kinds_of(&metadata),
+            vec![(
+                ErrorKind::MetadataGenerationFailed,
+                Some("demo-broken-setup".into())
+            )]
+        );
+        let python = parse_str(
+            "error: No solution found when resolving dependencies\n\
+             \x20 cause: Because the current Python version (3.11.7) does not satisfy Python>=3.99 and demo-future==1.0.0 depends on Python>=3.99, we can conclude that demo-future==1.0.0 cannot be used.\n",
+        );
+        assert_eq!(
+            kinds_of(&python),
+            vec![(ErrorKind::RequiresPython, Some("demo-future".into()))]
+        );
+        let unreachable = parse_str(
+            "error: Request failed after 3 retries in 6.0s\n\
+             \x20 cause: Failed to fetch: http://127.0.0.1:8081/simple/demo-app/\n\
+             \x20 cause: Connection refused (os error 111)\n",
+        );
+        assert_eq!(
+            kinds_of(&unreachable),
+            vec![(ErrorKind::Network, Some("demo-app".into()))]
+        );
+    }
+
+    fn kinds_of(r: &crate::BuildLogReport) -> Vec<(ErrorKind, Option<String>)> {
+        r.errors
+            .iter()
+            .map(|e| (e.kind, e.package.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn header_named_when_pipenv_wraps_the_line() {
+        let r = parse_str(
+            "Collecting demo-cext\n\
+             \x20     demo_cext.c:2:10: fatal error: nonexistent_header.h: No such file or \n\
+             directory\n\
+             \x20 ERROR: Failed building wheel for demo-cext\n",
+        );
+        assert_eq!(r.errors[0].missing.as_deref(), Some("nonexistent_header.h"));
     }
 
     #[test]

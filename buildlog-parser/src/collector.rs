@@ -1,7 +1,7 @@
 //! The state recognisers write into while the log streams past, and the small text helpers they
 //! share (requirement names, distribution file names, sizes, URLs).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use common::python::normalize_name;
 
@@ -11,6 +11,19 @@ use crate::report::{ImageRef, Info, Installation, InstalledPackage, PushDestinat
 /// can run to megabytes, and the report must not grow with it.
 pub const MAX_ENTRY_LOG_LINES: usize = 200;
 const MAX_ENTRY_LOG_BYTES: usize = 64 * 1024;
+/// Installation entries kept. A real build has hundreds at most; a concatenation of thousands
+/// of logs (or a hostile input) must not make the report, and the memory, grow with the input.
+pub const MAX_ENTRIES: usize = 10_000;
+/// Distinct keys kept in each set the report lists (indexes, requirements, installed
+/// packages, failures, tool versions, steps).
+pub const MAX_DISTINCT: usize = 10_000;
+
+/// Inserts into a bounded set: a new key is dropped once the set is full.
+fn bounded_insert<K: Ord, V>(map: &mut BTreeMap<K, V>, key: K, value: V) {
+    if map.len() < MAX_DISTINCT || map.contains_key(&key) {
+        map.insert(key, value);
+    }
+}
 
 /// How trustworthy a Python version source is; higher wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -57,7 +70,6 @@ impl Role {
 #[derive(Debug)]
 struct Entry {
     installation: Installation,
-    key: String,
     /// The requirement pinned the version; otherwise each artifact tried (pip backtracking)
     /// updates it.
     pinned: bool,
@@ -70,6 +82,10 @@ struct Entry {
 pub struct Collector {
     pub info: Info,
     entries: Vec<Entry>,
+    /// The latest entry of each PEP 503 name, so that finding it does not scan the list.
+    latest_entry: HashMap<String, usize>,
+    /// Entries not kept because `MAX_ENTRIES` was reached.
+    pub dropped_entries: usize,
     open_entry: Option<usize>,
     tools: BTreeMap<String, BTreeSet<Option<String>>>,
     python: Option<(PythonSource, String)>,
@@ -95,10 +111,13 @@ pub struct Collector {
 
 impl Collector {
     pub fn tool(&mut self, name: &str, version: Option<&str>) {
-        self.tools
-            .entry(name.to_owned())
-            .or_default()
-            .insert(version.map(str::to_owned));
+        if self.tools.len() >= MAX_DISTINCT && !self.tools.contains_key(name) {
+            return;
+        }
+        let versions = self.tools.entry(name.to_owned()).or_default();
+        if versions.len() < MAX_DISTINCT {
+            versions.insert(version.map(str::to_owned));
+        }
     }
 
     pub fn python_version(&mut self, source: PythonSource, version: &str) {
@@ -118,20 +137,21 @@ impl Collector {
 
     pub fn index(&mut self, url: &str) {
         let url = url.trim().trim_end_matches(',');
-        if !url.is_empty() {
+        if !url.is_empty() && self.indexes.len() < MAX_DISTINCT {
             self.indexes.insert(strip_userinfo(url));
         }
     }
 
     pub fn requirement(&mut self, spec: &str) {
         let spec = spec.trim();
-        if !spec.is_empty() {
+        if !spec.is_empty() && self.requirements.len() < MAX_DISTINCT {
             self.requirements.insert(strip_userinfo(spec));
         }
     }
 
     pub fn installed(&mut self, name: &str, version: &str) {
-        self.installed.insert(
+        bounded_insert(
+            &mut self.installed,
             normalize_name(name),
             InstalledPackage {
                 name: name.to_owned(),
@@ -175,6 +195,14 @@ impl Collector {
     /// Starts an installation entry; it receives the following lines until another starts or
     /// it is closed.
     pub fn start_entry(&mut self, name: &str, version: Option<&str>, pinned: bool) {
+        self.current_package = Some(name.to_owned());
+        if self.entries.len() >= MAX_ENTRIES {
+            self.dropped_entries += 1;
+            self.open_entry = None;
+            return;
+        }
+        let key = normalize_name(name);
+        self.latest_entry.insert(key.clone(), self.entries.len());
         self.entries.push(Entry {
             installation: Installation {
                 package_name: name.to_owned(),
@@ -185,13 +213,11 @@ impl Collector {
                 is_successful: None,
                 installation_log: String::new(),
             },
-            key: normalize_name(name),
             pinned,
             log_lines: 0,
             log_truncated: 0,
         });
         self.open_entry = Some(self.entries.len() - 1);
-        self.current_package = Some(name.to_owned());
     }
 
     /// Appends the line that ends the open entry (Thoth keeps it in the log), then closes it.
@@ -233,12 +259,8 @@ impl Collector {
 
     /// The latest entry for a package, by PEP 503 name.
     pub fn entry_for(&mut self, name: &str) -> Option<&mut Installation> {
-        let key = normalize_name(name);
-        self.entries
-            .iter_mut()
-            .rev()
-            .find(|e| e.key == key)
-            .map(|e| &mut e.installation)
+        let i = *self.latest_entry.get(&normalize_name(name))?;
+        self.entries.get_mut(i).map(|e| &mut e.installation)
     }
 
     /// Records an artifact for the open entry (download, cache hit, local file).
@@ -274,8 +296,10 @@ impl Collector {
     pub fn mark(&mut self, name: &str, successful: bool) {
         let key = normalize_name(name);
         if successful {
-            self.successes.insert(key);
-        } else {
+            if self.successes.len() < MAX_DISTINCT {
+                self.successes.insert(key);
+            }
+        } else if self.failures.len() < MAX_DISTINCT {
             self.failures.entry(key).or_insert_with(|| name.to_owned());
         }
         if let Some(entry) = self.entry_for(name) {

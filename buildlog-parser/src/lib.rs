@@ -67,6 +67,9 @@ pub fn parse_str(text: &str) -> BuildLogReport {
     parser.finish()
 }
 
+/// Container build steps kept (`STEP n/m:` lines).
+const MAX_STEPS: usize = collector::MAX_DISTINCT;
+
 /// The streaming parser: feed physical lines, then take the report.
 #[derive(Debug, Default)]
 pub struct Parser {
@@ -87,7 +90,10 @@ impl Parser {
     pub fn push_line(&mut self, raw: &str) {
         self.line_number += 1;
         let normalized = normalize::normalize_line(raw);
-        if let Some(step) = normalized.step {
+        if let Some(step) = normalized
+            .step
+            .filter(|_| self.collector.steps.len() < MAX_STEPS)
+        {
             self.collector.steps.push(Step {
                 line: self.line_number,
                 number: step.number,
@@ -133,6 +139,13 @@ impl Parser {
         let steps = std::mem::take(&mut self.collector.steps);
         let pipfile_lock = self.collector.pipfile_lock.take();
         let thoth_config = self.collector.thoth_config.take();
+        if self.collector.dropped_entries > 0 {
+            tracing::warn!(
+                dropped = self.collector.dropped_entries,
+                kept = collector::MAX_ENTRIES,
+                "installation entries beyond the limit were not kept"
+            );
+        }
         let done = self.collector.finish();
         let installation_successful = done.failed.is_empty() && errors.iter().all(|e| e.recovered);
         BuildLogReport {

@@ -1,44 +1,315 @@
 #!/usr/bin/env bash
 # Produces real build logs by running real installers against a local index on loopback, and
-# keeps each as a golden case under testdata/buildlog-parser/<case>/ with its ground truth
-# (the installer's exit code and `pip freeze` afterwards).
+# keeps each as a golden case under testdata/buildlog-parser/<case>/ with its ground truth:
+#   input.log      the installer's combined output (loopback ports and temporary paths made stable)
+#   cmd            the buildlog-parser arguments for the golden test
+#   truth.json     {command, exit_code, tool}: what ran and how it ended
+#   freeze.txt     `pip freeze` of the environment afterwards (it started empty)
+#   expect-errors  the failure the case was built to produce, one error a line
+#                  ("KIND key=value ..."), checked by buildlog-parser/tests/golden.rs
+#   project/       the requirements file, Pipfile and Pipfile.lock the installer read, if any
 #
-# Usage: scripts/buildlogs/generate.sh        (then: UPDATE_GOLDEN=1 cargo test -p buildlog-parser)
-# Needs: python3 with venv. Runs offline: the index is served from a temporary directory.
+# Usage: scripts/buildlogs/generate.sh
+#        ONLY='^uv-' scripts/buildlogs/generate.sh      (only the cases whose name matches)
+#   then: UPDATE_GOLDEN=1 cargo test -p buildlog-parser --test golden, and review the diff.
+#
+# The TOOLS (pip releases, setuptools and wheel for build isolation, micropipenv, pipenv, uv) are
+# fetched with this machine's own pip configuration, so this script needs the package index it
+# names. The packages UNDER TEST all come from the loopback index that make_index.py writes; the
+# runs under test see no pip configuration at all. See README.md beside this file for what could
+# not run here and why.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+here="$repo/scripts/buildlogs"
 out="$repo/testdata/buildlog-parser"
-work=$(mktemp -d)
-trap 'kill "${server_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+work=$(mktemp -d /tmp/buildlogs.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ONLY=${ONLY:-}
 
-python3 "$repo/scripts/buildlogs/make_index.py" "$work/index"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-(cd "$work/index" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
-server_pid=$!
-index="http://127.0.0.1:$port/simple/"
-for _ in $(seq 50); do curl -fsS "$index" >/dev/null 2>&1 && break; sleep 0.1; done
+# pip releases that run on this interpreter, and those that cannot (kept as a crash log each).
+PIP_VERSIONS=(19.3.1 20.3.4 21.3.1 22.3.1 23.3.2 24.3.1)
+OLD_PIPS=(9.0.3 10.0.1 18.1)
 
-# The machine's own pip configuration must not leak into the logs.
-unset PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_CERT
+echo "== tools (this machine's pip configuration and index)"
+newest=${NEWEST_PIP:-$(python3 -m pip index versions pip 2>/dev/null | sed -n 's/^pip (\(.*\))$/\1/p')}
+[[ -n $newest ]] || { echo "cannot tell the newest pip" >&2; exit 1; }
+PIP_VERSIONS+=("$newest")
+mkdir -p "$work/pips" "$work/wheels" "$work/micropipenv"
+for v in "${OLD_PIPS[@]}" "${PIP_VERSIONS[@]}"; do
+  python3 -m pip download -q --no-deps --only-binary :all: -d "$work/pips" "pip==$v"
+done
+python3 -m pip download -q --no-deps --only-binary :all: -d "$work/wheels" setuptools
+python3 -m pip download -q --no-deps --only-binary :all: -d "$work/micropipenv" micropipenv
+python3 -m venv "$work/tools"
+"$work/tools/bin/python" -m pip install -q pipenv uv
+uv_version=$("$work/tools/bin/uv" --version | awk '{print $2}')
+pipenv_version=$("$work/tools/bin/python" -c 'import pipenv; print(pipenv.__version__)')
+micropipenv_version=$(ls "$work/micropipenv" | sed -n 's/^micropipenv-\([^-]*\)-.*/\1/p')
+
+# From here on, nothing of the machine's configuration may reach the runs under test (it would
+# add e.g. "Looking in links: /opt/wheels" to every log).
+unset PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_CERT PIP_DEFAULT_TIMEOUT
+unset UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INDEX UV_DEFAULT_INDEX UV_FIND_LINKS
+unset SSL_CERT_FILE REQUESTS_CA_BUNDLE PIPENV_PYPI_MIRROR
 export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+export UV_NO_CONFIG=1 UV_NO_CACHE=1 UV_PYTHON_DOWNLOADS=never NO_COLOR=1
+export PIPENV_NOSPIN=1
 
-# case NAME -- COMMAND...: runs COMMAND in a fresh venv, keeps its combined output and truth.
-case_run() {
-  local name=$1; shift; shift
-  local venv="$work/venv-$name" dir="$out/$name"
-  python3 -m venv "$venv"
-  mkdir -p "$dir"
-  set +e
-  (cd "$work" && PATH="$venv/bin:$PATH" "$@") > "$dir/input.log" 2>&1
-  local rc=$?
-  set -e
-  # Loopback ports differ per run; the golden documents must not.
-  sed -i "s#127.0.0.1:$port#127.0.0.1:8080#g" "$dir/input.log"
-  "$venv/bin/python" -m pip freeze --all --exclude pip --exclude setuptools > "$dir/freeze.txt"
-  printf '{"command": "%s", "exit_code": %d}\n' "$*" "$rc" | sed "s#127.0.0.1:$port#127.0.0.1:8080#g" > "$dir/truth.json"
-  printf 'parse\n-i\ninput.log\n' > "$dir/cmd"
-  echo "$name: exit $rc, $(wc -l < "$dir/freeze.txt") packages installed"
+echo "== loopback indexes"
+python3 "$here/make_index.py" "$work/index" "$work"/wheels/*.whl
+# The fixed ports when free, so that logs and lock files are the same on every run.
+free_port() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+EOF
+}
+port=$(free_port 8080)
+(cd "$work/index" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+pids+=($!)
+closed=$(free_port 8081) # nothing listens there: an unreachable index
+tls_port=$(free_port 8443)
+# A server certificate (not a CA) for localhost, signed by nobody the installers trust. The host is
+# a name, not 127.0.0.1: pip 22.2+ with truststore crashes on an IP address before verifying
+# anything ("check_hostname requires server_hostname"), which is a different failure.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost -addext basicConstraints=critical,CA:FALSE -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+python3 "$here/tls_server.py" "$work/index" "$tls_port" "$work/tls.crt" "$work/tls.key" >/dev/null 2>&1 &
+pids+=($!)
+index="http://127.0.0.1:$port/simple/"
+unreachable="http://127.0.0.1:$closed/simple/"
+tls_index="https://localhost:$tls_port/simple/"
+for _ in $(seq 50); do
+  curl -fsS "$index" >/dev/null 2>&1 && curl -ksfS "$tls_index" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+# Makes a kept file the same on every run: loopback ports, this run's temporary directory, and
+# the random parts of pip's and uv's temporary directories.
+stabilize() {
+  sed -E -i \
+    -e "s#127\\.0\\.0\\.1:$port\\b#127.0.0.1:8080#g" \
+    -e "s#127\\.0\\.0\\.1:$closed\\b#127.0.0.1:8081#g" -e "s#port=$closed\\b#port=8081#g" \
+    -e "s#localhost:$tls_port\\b#localhost:8443#g" -e "s#port=$tls_port\\b#port=8443#g" \
+    -e "s#$work#/tmp/buildlogs#g" \
+    -e 's#/tmp/(pip-[a-z-]+-)[a-z0-9_]{8}\b#/tmp/\1XXXXXXXX#g' \
+    -e 's#(/tmp/pip-[a-z-]+-XXXXXXXX/[A-Za-z0-9._-]+)_[0-9a-f]{32}#\1_XXXXXXXX#g' \
+    -e 's#/\.tmp[A-Za-z0-9]{6}\b#/.tmpXXXXXX#g' \
+    -e 's#\b(pipenv-)[a-z0-9_]{8}-#\1XXXXXXXX-#g' \
+    "$@"
 }
 
-case_run pip-install-success -- pip install --index-url "$index" demo-app
-case_run pip-no-matching-distribution -- pip install --index-url "$index" demo-greeting==2.0
+# Project files a case reads, written into its working directory ($1).
+requirements_bad_hash() {
+  printf 'demo-greeting==1.3.0 --hash=sha256:%s\n' "$(printf '0%.0s' $(seq 64))" > "$1/requirements.txt"
+}
+lock_app() { python3 "$here/make_lock.py" "$work/index" "$index" "$1" demo-app==0.4.0 demo-greeting==1.3.0; }
+lock_cext() { python3 "$here/make_lock.py" "$work/index" "$index" "$1" demo-cext==1.0.0; }
+lock_bad_hash() {
+  python3 "$here/make_lock.py" "$work/index" "$index" "$1" --bad-hash demo-greeting demo-app==0.4.0 demo-greeting==1.3.0
+}
+
+# [SETUP=function] [EXTRA=micropipenv] [QUIET=reason] run_case NAME PIP EXPECT TOOL -- COMMAND...
+# Runs COMMAND in a fresh venv (with pip PIP, or the venv's own for "bundled"), from a fresh
+# working directory that SETUP fills, and keeps the log and its ground truth. QUIET says why the
+# log cannot name everything that was installed (kept in installed-not-in-log). EXPECT lists the
+# errors the log shows, ';' between errors.
+run_case() {
+  local name=$1 pip=$2 expect=$3 tool=$4
+  shift 5
+  if [[ -n $ONLY && ! $name =~ $ONLY ]]; then return 0; fi
+  local venv="$work/venvs/$name" proj="$work/projects/$name" dir="$out/$name" rc
+  python3 -m venv "$venv"
+  if [[ $pip != bundled ]]; then
+    "$venv/bin/python" -m pip install -q --no-index --find-links "$work/pips" "pip==$pip"
+  fi
+  if [[ ${EXTRA:-} == micropipenv ]]; then
+    "$venv/bin/python" -m pip install -q --no-index --find-links "$work/micropipenv" micropipenv
+  fi
+  mkdir -p "$proj"
+  if [[ -n ${SETUP:-} ]]; then "$SETUP" "$proj"; fi
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  set +e
+  (cd "$proj" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$work/tools/bin:$PATH" timeout 600 "$@") \
+    >"$dir/input.log" 2>&1
+  rc=$?
+  set -e
+  python3 -m pip freeze --path "$venv/lib/python3.11/site-packages" --all \
+    --exclude pip --exclude setuptools --exclude micropipenv >"$dir/freeze.txt"
+  python3 -c 'import json, sys; print(json.dumps({"command": " ".join(sys.argv[3:]), "exit_code": int(sys.argv[1]), "tool": sys.argv[2]}, sort_keys=True))' \
+    "$rc" "$tool" "$@" >"$dir/truth.json"
+  printf '%s' "$expect" | tr ';' '\n' | sed 's/^ *//; s/ *$//; /^$/d' >"$dir/expect-errors"
+  printf 'parse\n-i\ninput.log\n' >"$dir/cmd"
+  if [[ -n ${QUIET:-} ]]; then printf '%s\n' "$QUIET" >"$dir/installed-not-in-log"; fi
+  local kept=("$dir/input.log" "$dir/truth.json")
+  if [[ -n $(ls -A "$proj") ]]; then
+    mkdir -p "$dir/project"
+    cp "$proj"/* "$dir/project/"
+    kept+=("$dir"/project/*)
+  fi
+  stabilize "${kept[@]}"
+  echo "$name: exit $rc, $(wc -l <"$dir/freeze.txt") packages installed, $(wc -l <"$dir/input.log") lines"
+}
+
+if [[ -z $ONLY ]]; then
+  # Every generated case is made again; hand-written cases (no truth.json) stay.
+  for d in "$out"/*/; do [[ -f $d/truth.json ]] && rm -rf "$d"; done
+fi
+
+echo "== cases"
+# The first two cases use the pip the interpreter bundles in every venv.
+run_case pip-install-success bundled "" "pip (bundled)" -- pip install --index-url "$index" demo-app
+run_case pip-no-matching-distribution bundled "no-matching-distribution package=demo-greeting" "pip (bundled)" -- \
+  pip install --index-url "$index" demo-greeting==2.0
+
+# Releases too old for Python 3.11: what they print is a real log too.
+for v in "${OLD_PIPS[@]}"; do
+  run_case "pip-$v-crash-on-python3.11" "$v" "other" "pip $v" -- pip install --index-url "$index" demo-app
+done
+
+for v in "${PIP_VERSIONS[@]}"; do
+  p="pip-$v"
+  # pip before 22 says nothing at its default verbosity about releases the index marks as
+  # needing another Python: it only finds "no matching distribution".
+  case $v in
+    19.* | 20.* | 21.*) listed="no-matching-distribution package=demo-future" ;;
+    *) listed="requires-python package=demo-future" ;;
+  esac
+  run_case "$p-success" "$v" "" "pip $v" -- pip install --index-url "$index" demo-app
+  run_case "$p-no-matching-distribution" "$v" "no-matching-distribution package=demo-greeting" "pip $v" -- \
+    pip install --index-url "$index" demo-greeting==2.0
+  run_case "$p-missing-header" "$v" "build-failure package=demo-cext missing=nonexistent_header.h" "pip $v" -- \
+    pip install --index-url "$index" demo-cext
+  run_case "$p-setup-raises" "$v" "metadata-generation-failed package=demo-broken-setup" "pip $v" -- \
+    pip install --index-url "$index" demo-broken-setup
+  SETUP=requirements_bad_hash run_case "$p-hash-mismatch" "$v" "hash-mismatch package=demo-greeting" "pip $v" -- \
+    pip install --index-url "$index" -r requirements.txt
+  run_case "$p-resolution-impossible" "$v" "resolution-impossible" "pip $v" -- \
+    pip install --index-url "$index" demo-left demo-right
+  run_case "$p-requires-python" "$v" "$listed" "pip $v" -- pip install --index-url "$index" demo-future
+  run_case "$p-requires-python-metadata" "$v" "requires-python package=demo-future-unlisted" "pip $v" -- \
+    pip install --index-url "$index" demo-future-unlisted
+  run_case "$p-unreachable-index" "$v" "network package=demo-app" "pip $v" -- \
+    pip install --index-url "$unreachable" demo-app
+  run_case "$p-tls-untrusted" "$v" "tls-verification package=demo-app" "pip $v" -- \
+    pip install --index-url "$tls_index" demo-app
+done
+
+# micropipenv, as Thoth's s2i images run it: installed beside the application, reading
+# Pipfile.lock; through its console script and as a module.
+mp="micropipenv-$micropipenv_version"
+SETUP=lock_app EXTRA=micropipenv run_case "$mp-console-success" "$newest" "" "$mp, pip $newest" -- \
+  micropipenv install --deploy
+SETUP=lock_app EXTRA=micropipenv run_case "$mp-module-success" "$newest" "" "$mp, pip $newest" -- \
+  python -m micropipenv install --deploy
+SETUP=lock_cext EXTRA=micropipenv run_case "$mp-module-missing-header" "$newest" \
+  "build-failure package=demo-cext missing=nonexistent_header.h" "$mp, pip $newest" -- python -m micropipenv install --deploy
+SETUP=lock_bad_hash EXTRA=micropipenv run_case "$mp-console-hash-mismatch" "$newest" \
+  "hash-mismatch package=demo-greeting" "$mp, pip $newest" -- micropipenv install --deploy
+
+# pipenv installs into the active virtual environment.
+pe="pipenv-$pipenv_version"
+quiet="pipenv shows pip's output only when pip fails"
+SETUP=lock_app QUIET=$quiet run_case "$pe-deploy-success" "$newest" "" "$pe" -- pipenv install --deploy
+SETUP=lock_cext QUIET=$quiet run_case "$pe-deploy-missing-header" "$newest" \
+  "build-failure package=demo-cext missing=nonexistent_header.h" "$pe" -- pipenv install --deploy
+SETUP=lock_bad_hash QUIET=$quiet run_case "$pe-sync-hash-mismatch" "$newest" "hash-mismatch package=demo-greeting" "$pe" -- pipenv sync
+
+# uv pip install, into the active virtual environment.
+u="uv-$uv_version"
+run_case "$u-success" bundled "" "$u" -- uv pip install --index-url "$index" demo-app
+run_case "$u-no-matching-distribution" bundled "no-matching-distribution package=demo-greeting" "$u" -- \
+  uv pip install --index-url "$index" demo-greeting==2.0
+run_case "$u-missing-header" bundled "build-failure package=demo-cext missing=nonexistent_header.h" "$u" -- \
+  uv pip install --index-url "$index" demo-cext
+run_case "$u-setup-raises" bundled "metadata-generation-failed package=demo-broken-setup" "$u" -- \
+  uv pip install --index-url "$index" demo-broken-setup
+SETUP=requirements_bad_hash run_case "$u-hash-mismatch" bundled "hash-mismatch package=demo-greeting" "$u" -- \
+  uv pip install --index-url "$index" -r requirements.txt
+run_case "$u-resolution-impossible" bundled "resolution-impossible" "$u" -- \
+  uv pip install --index-url "$index" demo-left demo-right
+run_case "$u-requires-python" bundled "requires-python package=demo-future" "$u" -- \
+  uv pip install --index-url "$index" demo-future
+run_case "$u-unreachable-index" bundled "network package=demo-app" "$u" -- \
+  uv pip install --index-url "$unreachable" demo-app
+run_case "$u-tls-untrusted" bundled "tls-verification package=demo-app" "$u" -- \
+  uv pip install --index-url "$tls_index" demo-app
+
+# A container build (buildah, vfs storage, chroot isolation) whose RUN step is pip. The base image
+# is made here: this machine's CPython (standard library only) and the shared libraries it loads,
+# as no registry is reachable for a ready one. It has no compiler, so demo-cext fails otherwise
+# than on the host: gcc is missing.
+buildah_case() {
+  local name=$1 expect=$2 package=$3
+  if [[ -n $ONLY && ! $name =~ $ONLY ]]; then return 0; fi
+  local dir="$out/$name" ctx="$work/buildah-$name" rc img="localhost/buildlogs-$name:latest"
+  mkdir -p "$ctx"
+  cat >"$ctx/Containerfile" <<EOF2
+FROM localhost/buildlogs-python:3.11
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+RUN $py_prefix/bin/python3.11 -m venv /opt/app-root
+RUN /opt/app-root/bin/pip install --index-url $index $package
+EOF2
+  rm -rf "$dir"
+  mkdir -p "$dir/project"
+  set +e
+  "${buildah[@]}" bud --isolation chroot --network host --layers=false -t "$img" -f "$ctx/Containerfile" "$ctx" \
+    >"$dir/input.log" 2>&1
+  rc=$?
+  set -e
+  : >"$dir/freeze.txt"
+  if [[ $rc -eq 0 ]]; then
+    local ctr
+    ctr=$("${buildah[@]}" from "$img")
+    "${buildah[@]}" run --isolation chroot "$ctr" -- /opt/app-root/bin/python -m pip freeze --all \
+      --exclude pip --exclude setuptools >"$dir/freeze.txt"
+    "${buildah[@]}" rm "$ctr" >/dev/null
+    "${buildah[@]}" rmi "$img" >/dev/null
+  fi
+  cp "$ctx/Containerfile" "$dir/project/"
+  python3 -c 'import json, sys; print(json.dumps({"command": sys.argv[3], "exit_code": int(sys.argv[1]), "tool": sys.argv[2]}, sort_keys=True))' \
+    "$rc" "$("${buildah[@]}" --version), pip (bundled)" "buildah bud --isolation chroot -f Containerfile ." >"$dir/truth.json"
+  printf '%s\n' "$expect" | sed '/^$/d' >"$dir/expect-errors"
+  printf 'parse\n-i\ninput.log\n' >"$dir/cmd"
+  # Image and layer digests change with every build.
+  sed -E -i -e 's/\b[0-9a-f]{64}\b/<digest>/g' -e 's/^(--> |COMMIT |Getting image source signatures|Copying (blob|config) )[0-9a-f]{6,}\b/\1<id>/' "$dir/input.log"
+  stabilize "$dir/input.log" "$dir/truth.json" "$dir/project/Containerfile"
+  echo "$name: exit $rc, $(wc -l <"$dir/freeze.txt") packages installed, $(wc -l <"$dir/input.log") lines"
+}
+
+if command -v buildah >/dev/null && [[ -z $ONLY || buildah =~ $ONLY ]]; then
+  buildah=(buildah --storage-driver vfs --root "$work/containers" --runroot "$work/containers-run")
+  py_prefix=$(python3 -c 'import sys; print(sys.base_prefix)')
+  root="$work/rootfs"
+  mkdir -p "$root/tmp" "$root/bin" "$root/etc"
+  tar -C / -cf - --exclude="${py_prefix#/}/lib/python3.11/site-packages/*" --exclude='*/test' \
+    --exclude='*/idlelib' --exclude='*/tkinter' "${py_prefix#/}/bin/python3.11" \
+    "${py_prefix#/}/lib/libpython3.11.so.1.0" "${py_prefix#/}/lib/python3.11" | tar -C "$root" -xf -
+  cp -L /bin/sh "$root/bin/sh"
+  for lib in $(ldd /bin/sh "$py_prefix/bin/python3.11" "$py_prefix"/lib/python3.11/lib-dynload/*.so 2>/dev/null |
+    awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\/.*[^:]$/ {print $1}' | sort -u); do
+    [[ -e $root$lib ]] || cp -L --parents "$lib" "$root"
+  done
+  tar -C "$root" -cf "$work/rootfs.tar" .
+  base=$("${buildah[@]}" from scratch)
+  "${buildah[@]}" add "$base" "$work/rootfs.tar" / >/dev/null
+  "${buildah[@]}" commit -q "$base" localhost/buildlogs-python:3.11 >/dev/null
+  "${buildah[@]}" rm "$base" >/dev/null
+  buildah_case buildah-pip-success "" demo-app
+  buildah_case buildah-pip-no-compiler "build-failure package=demo-cext missing=gcc" demo-cext
+elif ! command -v buildah >/dev/null; then
+  echo "buildah is not installed (apt-get install buildah): skipping the container build cases" >&2
+fi
+
+echo "== done: review with UPDATE_GOLDEN=1 cargo test -p buildlog-parser --test golden; git diff"

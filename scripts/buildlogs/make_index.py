@@ -1,38 +1,103 @@
 #!/usr/bin/env python3
-"""Writes a static PEP 503 index of small, real wheels for build-log fixtures.
+"""Writes a static PEP 503 index of small, real packages for build-log fixtures.
 
-Usage: make_index.py DIR
+Usage: make_index.py DIR [EXTRA_WHEEL...]
 
-Each wheel is a valid zip with METADATA, WHEEL and RECORD, installable by every pip; the index
-pages carry `#sha256=` fragments as real indexes do.
+Each wheel is a valid zip with METADATA, WHEEL and RECORD, installable by every pip; each sdist
+is a real source tree (setup.py, pyproject.toml, PKG-INFO) that pip builds. Some are made to fail
+in one way each:
+
+- demo-cext: a C extension including <nonexistent_header.h> (the compiler fails);
+- demo-broken-setup: a setup.py that raises before any metadata exists;
+- demo-left / demo-right: each pins a different demo-greeting (no resolution exists);
+- demo-future: Requires-Python >=3.99, also announced on the index page (data-requires-python),
+  as real indexes do;
+- demo-future-unlisted: the same, but only in the wheel's metadata.
+
+EXTRA_WHEEL files (setuptools, for build isolation) are served under their projects.
+The index pages carry `#sha256=` fragments as real indexes do. Every archive is byte-for-byte
+reproducible (fixed timestamps), so hashes in lock files stay valid between runs.
 """
 import base64
+import gzip
 import hashlib
+import html
+import io
 import os
+import re
+import shutil
 import sys
+import tarfile
 import zipfile
 
-PACKAGES = [
-    # (name, version, requires_dist)
-    ("demo-greeting", "1.2.0", []),
-    ("demo-greeting", "1.3.0", []),
-    ("demo-app", "0.4.0", ["demo-greeting>=1.2"]),
+WHEELS = [
+    # (name, version, requires_dist, requires_python)
+    ("demo-greeting", "1.2.0", [], ">=3.8"),
+    ("demo-greeting", "1.3.0", [], ">=3.8"),
+    ("demo-app", "0.4.0", ["demo-greeting>=1.2"], ">=3.8"),
+    ("demo-left", "1.0.0", ["demo-greeting==1.2.0"], ">=3.8"),
+    ("demo-right", "1.0.0", ["demo-greeting==1.3.0"], ">=3.8"),
+    ("demo-future", "1.0.0", [], ">=3.99"),
+    ("demo-future-unlisted", "1.0.0", [], ">=3.99"),
 ]
+
+# Projects whose index page does not announce Requires-Python.
+UNLISTED_REQUIRES_PYTHON = {"demo-future-unlisted"}
+
+PYPROJECT = b"""[build-system]
+requires = ["setuptools>=40.8.0"]
+build-backend = "setuptools.build_meta"
+"""
+
+SDISTS = {
+    "demo-cext": {
+        "setup.py": b"""from setuptools import Extension, setup
+
+setup(
+    name="demo-cext",
+    version="1.0.0",
+    ext_modules=[Extension("demo_cext", sources=["demo_cext.c"])],
+)
+""",
+        "demo_cext.c": b"""#include <Python.h>
+#include <nonexistent_header.h>
+
+static struct PyModuleDef demo_cext = {PyModuleDef_HEAD_INIT, "demo_cext", NULL, -1, NULL};
+
+PyMODINIT_FUNC PyInit_demo_cext(void) { return PyModule_Create(&demo_cext); }
+""",
+    },
+    "demo-broken-setup": {
+        "setup.py": b"""from setuptools import setup
+
+raise RuntimeError("demo-broken-setup refuses to build: DEMO_FEATURE is not configured")
+
+setup(name="demo-broken-setup", version="1.0.0")
+""",
+    },
+}
+SDIST_VERSION = "1.0.0"
+EPOCH = (2020, 1, 1, 0, 0, 0)
+EPOCH_SECONDS = 1577836800
 
 
 def record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def write_wheel(directory: str, name: str, version: str, requires: list) -> str:
+def metadata(name: str, version: str, requires: list, requires_python: str) -> bytes:
+    meta = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}",
+            "Summary: A tiny package for build-log fixtures", f"Requires-Python: {requires_python}"]
+    meta += [f"Requires-Dist: {r}" for r in requires]
+    return ("\n".join(meta) + "\n").encode()
+
+
+def write_wheel(directory: str, name: str, version: str, requires: list, requires_python: str) -> str:
     module = name.replace("-", "_")
     dist = f"{module}-{version}.dist-info"
-    meta = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}",
-            "Summary: A tiny package for build-log fixtures", "Requires-Python: >=3.8"]
-    meta += [f"Requires-Dist: {r}" for r in requires]
     files = {
         f"{module}/__init__.py": f'__version__ = "{version}"\n'.encode(),
-        f"{dist}/METADATA": ("\n".join(meta) + "\n").encode(),
+        f"{dist}/METADATA": metadata(name, version, requires, requires_python),
         f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: make_index.py\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = [f"{p},{record_hash(d)},{len(d)}" for p, d in files.items()] + [f"{dist}/RECORD,,"]
@@ -40,23 +105,62 @@ def write_wheel(directory: str, name: str, version: str, requires: list) -> str:
     filename = f"{module}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(os.path.join(directory, filename), "w") as z:
         for path, data in files.items():
-            z.writestr(zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)), data)
+            z.writestr(zipfile.ZipInfo(path, date_time=EPOCH), data)
     return filename
 
 
-def main(root: str) -> None:
+def write_sdist(directory: str, name: str, sources: dict) -> str:
+    base = f"{name.replace('-', '_')}-{SDIST_VERSION}"
+    files = dict(sources)
+    files["pyproject.toml"] = PYPROJECT
+    files["PKG-INFO"] = metadata(name, SDIST_VERSION, [], ">=3.8")
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in sorted(files):
+            data = files[path]
+            info = tarfile.TarInfo(f"{base}/{path}")
+            info.size, info.mtime, info.mode = len(data), EPOCH_SECONDS, 0o644
+            tar.addfile(info, io.BytesIO(data))
+    filename = f"{base}.tar.gz"
+    with open(os.path.join(directory, filename), "wb") as fh:
+        fh.write(gzip.compress(raw.getvalue(), mtime=0))
+    return filename
+
+
+def project_of(wheel_filename: str) -> str:
+    return re.sub(r"[-_.]+", "-", os.path.basename(wheel_filename).split("-")[0]).lower()
+
+
+def main(root: str, extra: list) -> None:
     simple = os.path.join(root, "simple")
     projects = {}
-    for name, version, requires in PACKAGES:
-        directory = os.path.join(simple, name)
-        os.makedirs(directory, exist_ok=True)
-        projects.setdefault(name, []).append(write_wheel(directory, name, version, requires))
+    requires_python = {}
+
+    def directory(name: str) -> str:
+        d = os.path.join(simple, name)
+        os.makedirs(d, exist_ok=True)
+        return d
+
+    for name, version, requires, python in WHEELS:
+        f = write_wheel(directory(name), name, version, requires, python)
+        projects.setdefault(name, []).append(f)
+        if name not in UNLISTED_REQUIRES_PYTHON:
+            requires_python[f] = python
+    for name, sources in SDISTS.items():
+        projects.setdefault(name, []).append(write_sdist(directory(name), name, sources))
+    for path in extra:
+        name = project_of(path)
+        shutil.copy(path, directory(name))
+        projects.setdefault(name, []).append(os.path.basename(path))
     for name, files in projects.items():
         links = []
-        for f in files:
+        for f in sorted(files):
             with open(os.path.join(simple, name, f), "rb") as fh:
                 digest = hashlib.sha256(fh.read()).hexdigest()
-            links.append(f'<a href="{f}#sha256={digest}">{f}</a><br>')
+            attr = ""
+            if f in requires_python:
+                attr = f' data-requires-python="{html.escape(requires_python[f])}"'
+            links.append(f'<a href="{f}#sha256={digest}"{attr}>{f}</a><br>')
         with open(os.path.join(simple, name, "index.html"), "w") as fh:
             fh.write("<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n")
     with open(os.path.join(simple, "index.html"), "w") as fh:
@@ -66,6 +170,6 @@ def main(root: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         sys.exit(__doc__)
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])

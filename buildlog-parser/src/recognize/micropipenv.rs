@@ -79,7 +79,7 @@ impl Micropipenv {
             self.block = Block::Freeze;
             return Role::Owned;
         }
-        if let Some(name) = RETRY.captures(text).and_then(|m| m.get(1)) {
+        if let Some(name) = crate::normalize::captures(&RETRY, text).and_then(|m| m.get(1)) {
             c.tool("micropipenv", None);
             let name = requirement_name(name.as_str());
             c.mark(name, false);
@@ -87,7 +87,7 @@ impl Micropipenv {
             c.in_progress = None;
             return Role::Progress;
         }
-        if let Some(name) = FATAL.captures(text).and_then(|m| m.get(1)) {
+        if let Some(name) = crate::normalize::captures(&FATAL, text).and_then(|m| m.get(1)) {
             c.tool("micropipenv", None);
             let name = requirement_name(name.as_str());
             c.mark(name, false);

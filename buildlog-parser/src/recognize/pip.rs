@@ -67,10 +67,10 @@ impl Pip {
         if t.is_empty() {
             return Role::Unknown;
         }
-        if let Some(m) = COLLECTING.captures(t) {
+        if let Some(m) = crate::normalize::captures(&COLLECTING, t) {
             return collecting(line, &m, c);
         }
-        if let Some(m) = DOWNLOADING.captures(t) {
+        if let Some(m) = crate::normalize::captures(&DOWNLOADING, t) {
             let artifact = m.get(1).map_or("", |a| a.as_str());
             let size = match (m.get(2), m.get(3)) {
                 (Some(n), Some(u)) => Some(format!("{}{}", n.as_str(), u.as_str())),
@@ -83,7 +83,7 @@ impl Pip {
             }
             return Role::Unknown;
         }
-        if let Some(m) = PROGRESS_SIZE.captures(t) {
+        if let Some(m) = crate::normalize::captures(&PROGRESS_SIZE, t) {
             let size = match (m.get(1).or(m.get(3)), m.get(2).or(m.get(4))) {
                 (Some(n), Some(u)) => Some(format!("{}{}", n.as_str(), u.as_str())),
                 _ => None,
@@ -95,7 +95,7 @@ impl Pip {
             }
             return Role::Unknown;
         }
-        if let Some(m) = ALREADY.captures(t) {
+        if let Some(m) = crate::normalize::captures(&ALREADY, t) {
             c.tool("pip", None);
             let spec = m.get(1).map_or("", |s| s.as_str());
             if let Some((name, pinned)) = split_requirement(spec) {
@@ -106,7 +106,9 @@ impl Pip {
                 c.mark(name, true);
             }
             if let Some(path) = m.get(2) {
-                if let Some(v) = SITE_PYTHON.captures(path.as_str()).and_then(|v| v.get(1)) {
+                if let Some(v) =
+                    crate::normalize::captures(&SITE_PYTHON, path.as_str()).and_then(|v| v.get(1))
+                {
                     c.python_version(PythonSource::Path, v.as_str());
                 }
             }
@@ -115,12 +117,12 @@ impl Pip {
             }
             return Role::Progress;
         }
-        if let Some(m) = BUILDING.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&BUILDING, t).and_then(|m| m.get(1)) {
             c.current_package = Some(m.as_str().to_owned());
             c.in_progress.get_or_insert(line.number);
             return Role::Progress;
         }
-        if let Some(m) = INSTALLING.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&INSTALLING, t).and_then(|m| m.get(1)) {
             c.tool("pip", None);
             if let Some(first) = m.as_str().split(", ").next() {
                 c.current_package = Some(first.trim().to_owned());
@@ -128,7 +130,7 @@ impl Pip {
             c.in_progress.get_or_insert(line.number);
             return Role::Progress;
         }
-        if let Some(m) = SUCCESS.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&SUCCESS, t).and_then(|m| m.get(1)) {
             c.tool("pip", None);
             for token in m.as_str().split_whitespace() {
                 let Some((name, version)) = split_name_version(token) else {
@@ -145,7 +147,7 @@ impl Pip {
             c.current_package = None;
             return Role::Progress;
         }
-        if let Some(m) = UNINSTALLED.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&UNINSTALLED, t).and_then(|m| m.get(1)) {
             if let Some((name, _)) = split_name_version(m.as_str().trim_end_matches(':')) {
                 c.uninstalled(name);
             }
@@ -154,7 +156,7 @@ impl Pip {
         if ATTEMPT_UNINSTALL.is_match(t) {
             return Role::Progress;
         }
-        if let Some(m) = INDEXES.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&INDEXES, t).and_then(|m| m.get(1)) {
             c.tool("pip", None);
             for url in m.as_str().split(", ") {
                 c.index(url);
@@ -168,18 +170,18 @@ impl Pip {
                 }
             }
         }
-        if let Some(m) = PIP_VERSION.captures(t) {
+        if let Some(m) = crate::normalize::captures(&PIP_VERSION, t) {
             c.tool("pip", m.get(1).map(|v| v.as_str()));
             if let Some(v) = m.get(3) {
                 c.python_version(PythonSource::Stated, v.as_str());
             }
             return Role::Unknown;
         }
-        if let Some(m) = UPGRADE_NOTICE.captures(t) {
+        if let Some(m) = crate::normalize::captures(&UPGRADE_NOTICE, t) {
             c.tool("pip", m.get(1).or(m.get(2)).map(|v| v.as_str()));
             return Role::Unknown;
         }
-        if let Some(m) = SOURCE_VERSION.captures(t) {
+        if let Some(m) = crate::normalize::captures(&SOURCE_VERSION, t) {
             if let (Some(version), Some(spec)) = (m.get(1), m.get(2)) {
                 if let Some((name, _)) = split_requirement(spec.as_str()) {
                     if let Some(entry) = c.entry_for(name) {
@@ -267,7 +269,7 @@ fn is_top_level(text: &str) -> bool {
 
 /// `-cp36-` in a wheel name is a hint of the interpreter (only a hint: pure wheels say nothing).
 fn wheel_tag_python(artifact: &str, c: &mut Collector) {
-    if let Some(m) = WHEEL_TAG.captures(file_name(artifact)) {
+    if let Some(m) = crate::normalize::captures(&WHEEL_TAG, file_name(artifact)) {
         if let (Some(major), Some(minor)) = (m.get(1), m.get(2)) {
             c.python_version(
                 PythonSource::Hint,

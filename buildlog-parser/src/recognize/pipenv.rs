@@ -29,15 +29,16 @@ static SUCCEEDED: LazyLock<Regex> = LazyLock::new(|| {
 
 #[derive(Debug, Default)]
 pub struct Pipenv {
-    /// Packages that failed in the first round and were queued for the retry round.
-    retry: Vec<String>,
+    /// Packages that failed in the first round and were queued for the retry round (a set: a
+    /// list scanned per line was quadratic on hostile input).
+    retry: std::collections::BTreeSet<String>,
     retrying: bool,
 }
 
 impl Pipenv {
     pub fn line(&mut self, line: &Line<'_>, c: &mut Collector) -> Role {
         let t = line.trimmed;
-        if let Some(m) = VERSION.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&VERSION, t).and_then(|m| m.get(1)) {
             c.tool("pipenv", Some(m.as_str()));
             return Role::Unknown;
         }
@@ -45,17 +46,19 @@ impl Pipenv {
             c.tool("pipenv", None);
             return Role::Progress;
         }
-        if let Some(m) = VENV_PYTHON.captures(t).and_then(|m| m.get(2)) {
+        if let Some(m) = crate::normalize::captures(&VENV_PYTHON, t).and_then(|m| m.get(2)) {
             c.tool("pipenv", None);
             c.python_version(PythonSource::Stated, m.as_str());
             return Role::Progress;
         }
-        if let Some(m) = REQUESTED.captures(t).and_then(|m| m.get(1).or(m.get(2))) {
+        if let Some(m) =
+            crate::normalize::captures(&REQUESTED, t).and_then(|m| m.get(1).or(m.get(2)))
+        {
             c.tool("pipenv", None);
             c.requirement(m.as_str());
             return Role::Progress;
         }
-        if let Some(m) = RETRYING.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&RETRYING, t).and_then(|m| m.get(1)) {
             c.tool("pipenv", None);
             let spec = m.as_str();
             let (name, version) = split_requirement(spec).unwrap_or((spec, None));
@@ -64,17 +67,19 @@ impl Pipenv {
                 c.close_entry();
             }
             c.mark(name, false);
-            self.retry.push(name.to_owned());
+            if self.retry.len() < crate::collector::MAX_DISTINCT {
+                self.retry.insert(name.to_owned());
+            }
             return Role::Progress;
         }
         if t.starts_with("Installing initially failed dependencies") {
             self.retrying = true;
             return Role::Progress;
         }
-        if let Some(m) = GAVE_UP.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&GAVE_UP, t).and_then(|m| m.get(1)) {
             let name = split_requirement(m.as_str()).map_or(m.as_str(), |(n, _)| n);
             c.mark(name, false);
-            self.retry.retain(|r| r != name);
+            self.retry.remove(name);
             return Role::Unknown;
         }
         if self.retrying && SUCCEEDED.is_match(t) {
@@ -86,7 +91,7 @@ impl Pipenv {
     /// pipenv does not name what its retry round installed; it says only that the round ended
     /// well. What was not given up on explicitly was then installed.
     fn succeed_retries(&mut self, c: &mut Collector) {
-        for name in self.retry.drain(..) {
+        for name in std::mem::take(&mut self.retry) {
             c.mark(&name, true);
         }
         self.retrying = false;

@@ -25,7 +25,7 @@ pub struct Poetry;
 impl Poetry {
     pub fn line(&mut self, line: &Line<'_>, c: &mut Collector) -> Role {
         let t = line.trimmed;
-        if let Some(m) = VERSION.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&VERSION, t).and_then(|m| m.get(1)) {
             c.tool("poetry", Some(m.as_str()));
             return Role::Unknown;
         }
@@ -33,7 +33,7 @@ impl Poetry {
             c.tool("poetry", None);
             return Role::Progress;
         }
-        let Some(m) = OPERATION.captures(t) else {
+        let Some(m) = crate::normalize::captures(&OPERATION, t) else {
             return Role::Unknown;
         };
         if !c.has_tool("poetry") {

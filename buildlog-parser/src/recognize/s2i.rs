@@ -42,11 +42,11 @@ impl S2i {
             self.config = Some(String::new());
             return Role::Owned;
         }
-        if let Some(m) = BUILDER.captures(text).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&BUILDER, text).and_then(|m| m.get(1)) {
             c.set_s2i_builder_image(m.as_str());
             return Role::Progress;
         }
-        if let Some(m) = PUSHING.captures(text).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&PUSHING, text).and_then(|m| m.get(1)) {
             c.set_push_destination(m.as_str());
             c.in_progress = None;
             return Role::Progress;
@@ -55,7 +55,7 @@ impl S2i {
             c.info.push_successful = true;
             return Role::Progress;
         }
-        if let Some(m) = THAMOS.captures(text).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&THAMOS, text).and_then(|m| m.get(1)) {
             if c.info.thamos_version.is_none() {
                 c.info.thamos_version = Some(m.as_str().to_owned());
             }
@@ -72,7 +72,7 @@ impl S2i {
             "Asking Thoth for provenance check..." => c.info.provenance_check_run = true,
             _ => {}
         }
-        if let Some(m) = S2I_VERSION.captures(text).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&S2I_VERSION, text).and_then(|m| m.get(1)) {
             c.tool("s2i-thoth", Some(m.as_str()));
         }
         if text.starts_with("---> Installing dependencies via micropipenv") {

@@ -27,7 +27,7 @@ pub struct Uv;
 impl Uv {
     pub fn line(&mut self, line: &Line<'_>, c: &mut Collector) -> Role {
         let t = line.trimmed;
-        if let Some(m) = SUMMARY.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&SUMMARY, t).and_then(|m| m.get(1)) {
             c.tool("uv", None);
             match m.as_str() {
                 "Installed" | "Audited" => c.in_progress = None,
@@ -37,7 +37,7 @@ impl Uv {
             }
             return Role::Progress;
         }
-        if let Some(m) = CHANGE.captures(t) {
+        if let Some(m) = crate::normalize::captures(&CHANGE, t) {
             let (Some(op), Some(name), Some(version)) = (m.get(1), m.get(2), m.get(3)) else {
                 return Role::Unknown;
             };
@@ -55,12 +55,12 @@ impl Uv {
             }
             return Role::Progress;
         }
-        if let Some(m) = INTERPRETER.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&INTERPRETER, t).and_then(|m| m.get(1)) {
             c.tool("uv", None);
             c.python_version(PythonSource::Stated, m.as_str());
             return Role::Progress;
         }
-        if let Some(m) = VERSION.captures(t).and_then(|m| m.get(1)) {
+        if let Some(m) = crate::normalize::captures(&VERSION, t).and_then(|m| m.get(1)) {
             c.tool("uv", Some(m.as_str()));
         }
         Role::Unknown
