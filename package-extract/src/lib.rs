@@ -200,6 +200,7 @@ fn build_report(walked: &Walked) -> Report {
         .unwrap_or(0);
     let tree = &walked.tree;
     let operating_system = catalog::os_release::catalog(tree);
+    let rpm = catalog::rpm::catalog(tree);
     let deb = catalog::deb::catalog(tree);
     let python = catalog::python::catalog(tree);
     let mut python = python;
@@ -221,6 +222,7 @@ fn build_report(walked: &Walked) -> Report {
         .flat_map(|(i, l)| l.warnings.iter().map(move |w| format!("layer {i}: {w}")))
         .collect();
     for w in [
+        &rpm.warnings,
         &deb.warnings,
         &python.warnings,
         &cuda.warnings,
@@ -230,6 +232,7 @@ fn build_report(walked: &Walked) -> Report {
     }
     Report {
         operating_system,
+        rpm,
         deb,
         python,
         apk,

@@ -10,6 +10,7 @@ use crate::catalog::deb::DebCatalog;
 use crate::catalog::elf::ElfCatalog;
 use crate::catalog::os_release::OsReleaseCatalog;
 use crate::catalog::python::PythonCatalog;
+use crate::catalog::rpm::RpmCatalog;
 use crate::inspect::SkopeoInspect;
 
 /// Each cataloger owns its keys (`deb`, `python-packages`, ...) and is flattened in.
@@ -17,6 +18,8 @@ use crate::inspect::SkopeoInspect;
 pub struct Report {
     #[serde(flatten)]
     pub operating_system: OsReleaseCatalog,
+    #[serde(flatten)]
+    pub rpm: RpmCatalog,
     #[serde(flatten)]
     pub deb: DebCatalog,
     #[serde(flatten)]

@@ -11,6 +11,7 @@ pub mod elf;
 pub mod os_release;
 pub mod ownership;
 pub mod python;
+pub mod rpm;
 
 use crate::path::ImagePath;
 
@@ -61,7 +62,8 @@ pub fn capture(path: &ImagePath, python_files: bool) -> Capture {
         // Unzipped `.egg` directories keep their metadata in `EGG-INFO/PKG-INFO`.
         || (parent_name == "EGG-INFO" && name == "PKG-INFO")
         || name == "pyvenv.cfg"
-        || is_python_interpreter_name(name);
+        || is_python_interpreter_name(name)
+        || rpm::is_database_file(s);
     if content {
         Capture::Content
     } else if python_files && name.ends_with(".py") {
@@ -77,6 +79,7 @@ pub fn keeps_history(path: &ImagePath) -> bool {
     s == "/var/lib/dpkg/status"
         || s == "/lib/apk/db/installed"
         || s.starts_with("/var/lib/dpkg/status.d/")
+        || rpm::is_database_file(s)
 }
 
 /// `python`, `python3`, `python3.11`, `python3.11d`, `pypy3`... (not `python3-config`).
@@ -109,6 +112,7 @@ mod tests {
             schemars::schema_for!(python::PythonCatalog),
             schemars::schema_for!(cuda::CudaCatalog),
             schemars::schema_for!(aicoe::AicoeCatalog),
+            schemars::schema_for!(rpm::RpmCatalog),
         ];
         for schema in schemas {
             let json = serde_json::to_value(&schema).unwrap_or_default();
@@ -135,6 +139,19 @@ mod tests {
             Capture::Content
         );
         assert_eq!(c("/usr/bin/python3.11"), Capture::Content);
+        for db in [
+            "/var/lib/rpm/Packages",
+            "/var/lib/rpm/Packages.db",
+            "/var/lib/rpm/rpmdb.sqlite",
+            "/usr/lib/sysimage/rpm/Packages",
+            "/usr/lib/sysimage/rpm/Packages.db",
+            "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+        ] {
+            assert_eq!(c(db), Capture::Content, "{db}");
+            assert!(keeps_history(&ImagePath::normalize(db).0), "{db}");
+        }
+        assert_eq!(c("/var/lib/rpm/Name"), Capture::Nothing);
+        assert_eq!(c("/var/lib/rpm/rpmdb.sqlite-wal"), Capture::Nothing);
         assert_eq!(c("/usr/lib/python3/dist-packages/six.py"), Capture::Digest);
         assert_eq!(c("/usr/bin/python3-config"), Capture::Nothing);
         assert_eq!(c("/usr/share/doc/README"), Capture::Nothing);
