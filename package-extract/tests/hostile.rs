@@ -21,6 +21,13 @@ fn run(dir: &std::path::Path, extra: &[&str]) -> (std::process::Output, Value) {
     (out, doc)
 }
 
+/// Where a layout keeps the blob with these bytes.
+fn blob_file(layout: &std::path::Path, bytes: &[u8]) -> std::path::PathBuf {
+    layout
+        .join("blobs/sha256")
+        .join(package_extract::digest::Digest::of(bytes).hex())
+}
+
 fn input_error(out: &std::process::Output, doc: &Value, needle: &str) {
     assert_eq!(
         out.status.code(),
@@ -104,13 +111,7 @@ fn a_truncated_layer_is_an_input_error() {
     let full = gzip(&tar(&[Item::File("etc/os-release", &[b'x'; 100_000])]));
     let dir = layout(tmp.path(), std::slice::from_ref(&full));
     // Cut the blob after the manifest recorded its digest.
-    let blob = std::fs::read_dir(dir.join("blobs/sha256"))
-        .expect("blobs")
-        .filter_map(Result::ok)
-        .find(|e| std::fs::read(e.path()).is_ok_and(|b| b == full))
-        .expect("layer blob")
-        .path();
-    std::fs::write(&blob, &full[..full.len() / 2]).expect("truncate");
+    std::fs::write(blob_file(&dir, &full), &full[..full.len() / 2]).expect("truncate");
     let (out, doc) = run(&dir, &[]);
     input_error(&out, &doc, "layer 0");
 }
@@ -121,14 +122,7 @@ fn a_blob_that_does_not_match_its_digest_is_rejected() {
     let good = gzip(&tar(&[Item::File("etc/os-release", b"ID=good\n")]));
     let dir = layout(tmp.path(), std::slice::from_ref(&good));
     let evil = gzip(&tar(&[Item::File("etc/os-release", b"ID=evil\n")]));
-    for e in std::fs::read_dir(dir.join("blobs/sha256"))
-        .expect("blobs")
-        .filter_map(Result::ok)
-    {
-        if std::fs::read(e.path()).is_ok_and(|b| b == good) {
-            std::fs::write(e.path(), &evil).expect("tamper");
-        }
-    }
+    std::fs::write(blob_file(&dir, &good), &evil).expect("tamper");
     let (out, doc) = run(&dir, &[]);
     input_error(&out, &doc, "digest mismatch");
 }
@@ -138,10 +132,7 @@ fn a_manifest_naming_a_missing_blob_is_rejected() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let blob = gzip(&tar(&[Item::File("a", b"a")]));
     let dir = layout(tmp.path(), std::slice::from_ref(&blob));
-    let path = dir
-        .join("blobs/sha256")
-        .join(package_extract::digest::Digest::of(&blob).hex());
-    std::fs::remove_file(path).expect("remove");
+    std::fs::remove_file(blob_file(&dir, &blob)).expect("remove");
     let (out, doc) = run(&dir, &[]);
     input_error(&out, &doc, "missing from the image");
 }
