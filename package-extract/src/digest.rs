@@ -1,9 +1,9 @@
 //! Content digests (`sha256:<hex>`) and a reader that computes one while the bytes pass.
 
-use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest as _, Sha256};
 
@@ -65,7 +65,7 @@ pub struct HashingReader<R> {
     hasher: Sha256,
     count: u64,
     /// Shared with whoever needs progress while a decoder owns this reader.
-    progress: Option<Rc<Cell<u64>>>,
+    progress: Option<Arc<AtomicU64>>,
 }
 
 impl<R: Read> HashingReader<R> {
@@ -79,7 +79,7 @@ impl<R: Read> HashingReader<R> {
     }
 
     /// Also publishes the running byte count to `progress`.
-    pub fn with_progress(inner: R, progress: Rc<Cell<u64>>) -> Self {
+    pub fn with_progress(inner: R, progress: Arc<AtomicU64>) -> Self {
         Self {
             progress: Some(progress),
             ..Self::new(inner)
@@ -103,7 +103,7 @@ impl<R: Read> Read for HashingReader<R> {
         self.hasher.update(&buf[..n]);
         self.count += n as u64;
         if let Some(p) = &self.progress {
-            p.set(self.count);
+            p.store(self.count, Ordering::Relaxed);
         }
         Ok(n)
     }

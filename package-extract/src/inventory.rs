@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use common::AnalyzerError;
 
 use crate::catalog::keeps_history;
-use crate::layers::{Expected, LayerError, Limits, index_layer};
+use crate::layers::{Expected, LayerError, Limits, index_layer_pipelined};
 use crate::source::platform::Platform;
 use crate::source::{BlobStore, Image, ImageRef, archive, layout, rootfs};
 use crate::tree::{FileTree, LayerIndex};
@@ -84,7 +84,7 @@ pub fn walk_layers(
                 compressed: layer.digest.clone(),
                 uncompressed: layer.diff_id.clone(),
             };
-            let index = index_layer(i, blob, &expected, &opts.limits, opts.python_files)
+            let index = index_layer_pipelined(i, blob, &expected, &opts.limits, opts.python_files)
                 .map_err(layer_error)?;
             bar.inc(1);
             tracing::info!(layer = i, entries = index.entries.len(), bytes = index.uncompressed_size, "layer walked");

@@ -2,10 +2,10 @@
 //! compression, decompress, walk the tar, keep what [`crate::catalog::capture`] asks for, and
 //! verify the blob's digest at the end. Nothing is written to disk.
 
-use std::cell::Cell;
 use std::io::{self, BufRead, BufReader, Read};
-use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 
 use sha2::{Digest as _, Sha256};
 
@@ -64,7 +64,7 @@ pub enum LayerError {
     Corrupt { layer: usize, message: String },
 }
 
-/// Walks one layer. `python_files` says whether `.py` digests are kept.
+/// Walks one layer on the calling thread. `python_files` says whether `.py` digests are kept.
 pub fn index_layer<R: Read>(
     layer: usize,
     blob: R,
@@ -73,10 +73,10 @@ pub fn index_layer<R: Read>(
     python_files: bool,
 ) -> Result<LayerIndex, LayerError> {
     let corrupt = |message: String| LayerError::Corrupt { layer, message };
-    let consumed = Rc::new(Cell::new(0));
+    let consumed = Arc::new(AtomicU64::new(0));
     let mut compressed = BufReader::with_capacity(
         256 << 10,
-        HashingReader::with_progress(blob, Rc::clone(&consumed)),
+        HashingReader::with_progress(blob, Arc::clone(&consumed)),
     );
     let magic = compressed
         .fill_buf()
@@ -90,33 +90,108 @@ pub fn index_layer<R: Read>(
 
     // Each decoder borrows the compressed reader, so the rest of the blob can be hashed after
     // the tar ends.
-    let walked = match kind {
-        Compression::Gzip => {
-            let decoder = flate2::bufread::MultiGzDecoder::new(&mut compressed);
-            walk(layer, decoder, &guard, &mut index, python_files, expected)
-        }
-        Compression::Zstd => match zstd::stream::read::Decoder::with_buffer(&mut compressed) {
-            Ok(decoder) => walk(layer, decoder, &guard, &mut index, python_files, expected),
-            Err(e) => Err(corrupt(format!("not a valid zstd stream: {e}"))),
-        },
-        Compression::None => walk(
+    let walked = match kind.decoder(&mut compressed) {
+        Ok(decoder) => walk(layer, decoder, &guard, &mut index, python_files, expected),
+        Err(e) => Err(corrupt(e.to_string())),
+    };
+    // A limit hit ends the layer at once, without reading the rest of the blob.
+    if let Err(e @ LayerError::Limit { .. }) = walked {
+        return Err(e);
+    }
+    let actual = compressed
+        .into_inner()
+        .finish()
+        .map(|(digest, _)| digest)
+        .map_err(|e| corrupt(format!("cannot read the blob to its end: {e}")));
+    conclude(layer, walked, actual, expected, index)
+}
+
+/// Uncompressed chunks in flight between the decompressing thread and the walking one.
+const PIPELINE_CHUNKS: usize = 8;
+const PIPELINE_CHUNK_BYTES: usize = 1 << 20;
+
+/// Walks one layer on two threads: one hashes and decompresses the blob, the other walks the
+/// tar and reads what the catalogers need. A large layer (often most of an image) then keeps
+/// both cores busy instead of one. Results and errors are those of [`index_layer`].
+pub fn index_layer_pipelined<R: Read + Send>(
+    layer: usize,
+    blob: R,
+    expected: &Expected,
+    limits: &Limits,
+    python_files: bool,
+) -> Result<LayerIndex, LayerError> {
+    let corrupt = |message: String| LayerError::Corrupt { layer, message };
+    let consumed = Arc::new(AtomicU64::new(0));
+    let progress = Arc::clone(&consumed);
+    let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(PIPELINE_CHUNKS);
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || -> Option<io::Result<Digest>> {
+            let mut compressed =
+                BufReader::with_capacity(256 << 10, HashingReader::with_progress(blob, progress));
+            let delivered = match compressed.fill_buf() {
+                Err(e) => send_error(
+                    &tx,
+                    io::Error::new(e.kind(), format!("cannot read the blob: {e}")),
+                ),
+                Ok(magic) => {
+                    let kind = Compression::sniff(magic);
+                    match kind.decoder(&mut compressed) {
+                        Ok(decoder) => pump(decoder, &tx),
+                        Err(e) => send_error(&tx, e),
+                    }
+                }
+            };
+            drop(tx);
+            // The walker stopped early (a limit): the rest of the blob does not matter.
+            if !delivered {
+                return None;
+            }
+            Some(compressed.into_inner().finish().map(|(digest, _)| digest))
+        });
+        let guard = ExpansionGuard {
+            limits: limits.clone(),
+            consumed,
+        };
+        let mut index = LayerIndex::default();
+        let walked = walk(
             layer,
-            &mut compressed,
+            ChunkReader::new(rx),
             &guard,
             &mut index,
             python_files,
             expected,
-        ),
+        );
+        let produced = producer.join();
+        if let Err(e @ LayerError::Limit { .. }) = walked {
+            return Err(e);
+        }
+        let actual = match produced {
+            Ok(Some(result)) => {
+                result.map_err(|e| corrupt(format!("cannot read the blob to its end: {e}")))
+            }
+            // The walker ended without a limit hit but before the blob did: its own error says why.
+            Ok(None) => Err(corrupt("the layer ended early".into())),
+            Err(_) => Err(corrupt("the decompressing thread failed".into())),
+        };
+        conclude(layer, walked, actual, expected, index)
+    })
+}
+
+/// The verdict on a walked layer: a blob that does not hash to its digest is reported as such
+/// (corruption in transit explains most other errors), then the walk's own error, if any.
+fn conclude(
+    layer: usize,
+    walked: Result<(), LayerError>,
+    actual: Result<Digest, LayerError>,
+    expected: &Expected,
+    mut index: LayerIndex,
+) -> Result<LayerIndex, LayerError> {
+    let actual = match (actual, &walked) {
+        (Ok(d), _) => d,
+        // A walk error explains a blob that could not be read to its end.
+        (Err(_), Err(_)) => return walked.map(|()| index),
+        (Err(e), Ok(())) => return Err(e),
     };
-    // A limit hit ends the layer at once; other failures first check the digest, because a
-    // blob that was corrupted in transit is best reported as a digest mismatch.
-    if let Err(e @ LayerError::Limit { .. }) = walked {
-        return Err(e);
-    }
-    let (actual, _) = compressed
-        .into_inner()
-        .finish()
-        .map_err(|e| corrupt(format!("cannot read the blob to its end: {e}")))?;
     if let Some(want) = &expected.compressed {
         if *want != actual {
             return Err(LayerError::DigestMismatch {
@@ -131,6 +206,72 @@ pub fn index_layer<R: Read>(
     Ok(index)
 }
 
+/// Sends an error to the walker; returns whether the walker is still listening.
+fn send_error(tx: &mpsc::SyncSender<io::Result<Vec<u8>>>, e: io::Error) -> bool {
+    tx.send(Err(e)).is_ok()
+}
+
+/// Moves decompressed bytes to the walker in chunks; returns false when the walker stopped
+/// listening (it hit a limit) before the stream ended.
+fn pump<D: Read>(mut decoder: D, tx: &mpsc::SyncSender<io::Result<Vec<u8>>>) -> bool {
+    loop {
+        let mut chunk = vec![0u8; PIPELINE_CHUNK_BYTES];
+        let mut filled = 0;
+        while filled < chunk.len() {
+            match decoder.read(&mut chunk[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return send_error(tx, e),
+            }
+        }
+        if filled == 0 {
+            return true;
+        }
+        chunk.truncate(filled);
+        if tx.send(Ok(chunk)).is_err() {
+            return false;
+        }
+    }
+}
+
+/// Reads the chunks the decompressing thread sends.
+struct ChunkReader {
+    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl ChunkReader {
+    fn new(rx: mpsc::Receiver<io::Result<Vec<u8>>>) -> Self {
+        Self {
+            rx,
+            chunk: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.chunk = chunk;
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The sender is gone: the stream ended.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Compression {
     Gzip,
@@ -139,6 +280,18 @@ enum Compression {
 }
 
 impl Compression {
+    /// A reader of the uncompressed stream over the compressed one.
+    fn decoder<B: BufRead>(self, compressed: B) -> io::Result<Decoder<B>> {
+        Ok(match self {
+            Self::Gzip => Decoder::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(compressed))),
+            Self::Zstd => Decoder::Zstd(
+                zstd::stream::read::Decoder::with_buffer(compressed)
+                    .map_err(|e| io::Error::other(format!("not a valid zstd stream: {e}")))?,
+            ),
+            Self::None => Decoder::Plain(compressed),
+        })
+    }
+
     /// By magic number, not media type: registries and archives mislabel layers.
     fn sniff(head: &[u8]) -> Self {
         if head.starts_with(&[0x1f, 0x8b]) {
@@ -151,10 +304,28 @@ impl Compression {
     }
 }
 
+/// The decompressor for a layer; `Send` exactly when its input is.
+enum Decoder<B: BufRead> {
+    // Boxed: one per layer, and the gzip state dwarfs the others.
+    Gzip(Box<flate2::bufread::MultiGzDecoder<B>>),
+    Zstd(zstd::stream::read::Decoder<'static, B>),
+    Plain(B),
+}
+
+impl<B: BufRead> Read for Decoder<B> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Gzip(d) => d.read(buf),
+            Self::Zstd(d) => d.read(buf),
+            Self::Plain(d) => d.read(buf),
+        }
+    }
+}
+
 struct ExpansionGuard {
     limits: Limits,
     /// Compressed bytes read so far (slightly ahead of the decoder, by the read buffer).
-    consumed: Rc<Cell<u64>>,
+    consumed: Arc<AtomicU64>,
 }
 
 /// Counts uncompressed bytes, hashes them when a `diff_id` is to be checked, and stops a
@@ -181,7 +352,7 @@ impl<R: Read> Read for Uncompressed<'_, R> {
             ))));
         }
         if self.bytes > l.ratio_grace_bytes {
-            let compressed = self.guard.consumed.get().max(1);
+            let compressed = self.guard.consumed.load(Ordering::Relaxed).max(1);
             if self.bytes / compressed > l.max_expansion_ratio {
                 return Err(io::Error::other(LimitHit(format!(
                     "expands more than {}x ({} bytes from {} compressed): a decompression bomb? Raise --max-expansion-ratio if the image is trusted",
@@ -580,6 +751,37 @@ mod tests {
         ImagePath::normalize(s).0
     }
 
+    /// Runs both walkers and checks they agree: the same index, or the same error.
+    fn both(
+        layer: usize,
+        blob: &[u8],
+        expected: &Expected,
+        limits: &Limits,
+        python_files: bool,
+    ) -> Result<LayerIndex, LayerError> {
+        let serial = index_layer(layer, blob, expected, limits, python_files);
+        let pipelined = index_layer_pipelined(layer, blob, expected, limits, python_files);
+        match (&serial, &pipelined) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.entries, b.entries);
+                assert_eq!(a.whiteouts, b.whiteouts);
+                assert_eq!(a.opaque_dirs, b.opaque_dirs);
+                assert_eq!(a.warnings, b.warnings);
+                assert_eq!(a.uncompressed_size, b.uncompressed_size);
+                assert_eq!(a.blob_digest, b.blob_digest);
+            }
+            // A limit can trip a few reads apart: only the byte counts may differ.
+            (Err(a @ LayerError::Limit { .. }), Err(b @ LayerError::Limit { .. })) => {
+                let shape =
+                    |e: &LayerError| e.to_string().replace(|c: char| c.is_ascii_digit(), "");
+                assert_eq!(shape(a), shape(b));
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => panic!("the walkers disagree: serial {a:?}, pipelined {b:?}"),
+        }
+        serial
+    }
+
     fn sample() -> Vec<u8> {
         tar(&[
             Item::Dir("etc/"),
@@ -601,8 +803,7 @@ mod tests {
                 compressed: Some(Digest::of(&blob)),
                 uncompressed: Some(Digest::of(&plain)),
             };
-            let idx =
-                index_layer(3, &blob[..], &expected, &Limits::default(), true).expect("indexes");
+            let idx = both(3, &blob[..], &expected, &Limits::default(), true).expect("indexes");
             assert_eq!(idx.uncompressed_size, plain.len() as u64);
             let e = &idx.entries[&p("/etc/os-release")];
             assert_eq!(e.layer, 3);
@@ -640,7 +841,7 @@ mod tests {
 
     #[test]
     fn python_file_digests_can_be_turned_off() {
-        let idx = index_layer(
+        let idx = both(
             0,
             &sample()[..],
             &Expected::default(),
@@ -661,8 +862,8 @@ mod tests {
             Item::File("/abs/file", b"y"),
             Item::Symlink("evil", "../../../../etc/shadow"),
         ]);
-        let idx = index_layer(0, &blob[..], &Expected::default(), &Limits::default(), true)
-            .expect("indexes");
+        let idx =
+            both(0, &blob[..], &Expected::default(), &Limits::default(), true).expect("indexes");
         assert!(idx.entries.contains_key(&p("/etc/passwd")));
         assert!(idx.entries.contains_key(&p("/abs/file")));
         assert!(
@@ -679,8 +880,7 @@ mod tests {
             compressed: Some(Digest::of(b"something else")),
             uncompressed: None,
         };
-        let err =
-            index_layer(1, &blob[..], &expected, &Limits::default(), true).expect_err("mismatch");
+        let err = both(1, &blob[..], &expected, &Limits::default(), true).expect_err("mismatch");
         assert!(
             matches!(err, LayerError::DigestMismatch { layer: 1, .. }),
             "{err}"
@@ -689,8 +889,7 @@ mod tests {
             compressed: None,
             uncompressed: Some(Digest::of(b"other")),
         };
-        let err =
-            index_layer(1, &blob[..], &expected, &Limits::default(), true).expect_err("mismatch");
+        let err = both(1, &blob[..], &expected, &Limits::default(), true).expect_err("mismatch");
         assert!(err.to_string().contains("digest mismatch"), "{err}");
     }
 
@@ -698,8 +897,8 @@ mod tests {
     fn a_truncated_layer_is_an_error() {
         let blob = gzip(&sample());
         let cut = &blob[..blob.len() / 2];
-        let err = index_layer(0, cut, &Expected::default(), &Limits::default(), true)
-            .expect_err("truncated");
+        let err =
+            both(0, cut, &Expected::default(), &Limits::default(), true).expect_err("truncated");
         assert!(matches!(err, LayerError::Corrupt { .. }), "{err}");
         assert!(err.to_string().contains("truncated"), "{err}");
     }
@@ -711,7 +910,7 @@ mod tests {
             b"\x28\xb5\x2f\xfdjunk",
             b"plain junk that is no tar",
         ] {
-            let r = index_layer(0, junk, &Expected::default(), &Limits::default(), true);
+            let r = both(0, junk, &Expected::default(), &Limits::default(), true);
             if let Ok(idx) = r {
                 assert!(idx.entries.is_empty());
             }
@@ -728,14 +927,14 @@ mod tests {
             max_expansion_ratio: 50,
             ..Limits::default()
         };
-        let err = index_layer(0, &bomb[..], &Expected::default(), &limits, true).expect_err("bomb");
+        let err = both(0, &bomb[..], &Expected::default(), &limits, true).expect_err("bomb");
         assert!(matches!(err, LayerError::Limit { .. }), "{err}");
         assert!(err.to_string().contains("decompression bomb"), "{err}");
         let limits = Limits {
             max_layer_bytes: 1 << 20,
             ..Limits::default()
         };
-        let err = index_layer(0, &bomb[..], &Expected::default(), &limits, true).expect_err("size");
+        let err = both(0, &bomb[..], &Expected::default(), &limits, true).expect_err("size");
         assert!(err.to_string().contains("layer size limit"), "{err}");
     }
 
@@ -748,8 +947,7 @@ mod tests {
             max_entries: 10,
             ..Limits::default()
         };
-        let err =
-            index_layer(0, &blob[..], &Expected::default(), &limits, true).expect_err("too many");
+        let err = both(0, &blob[..], &Expected::default(), &limits, true).expect_err("too many");
         assert!(err.to_string().contains("more than 10 entries"), "{err}");
     }
 
@@ -760,7 +958,7 @@ mod tests {
             max_captured_file: 10,
             ..Limits::default()
         };
-        let idx = index_layer(0, &blob[..], &Expected::default(), &limits, true).expect("indexes");
+        let idx = both(0, &blob[..], &Expected::default(), &limits, true).expect("indexes");
         assert!(matches!(
             &idx.entries[&p("/var/lib/dpkg/status")].node,
             Node::File {

@@ -3,7 +3,7 @@
 //! targets in `fuzz/` search the same entry points deeper; these run in every test run.)
 
 use package_extract::layers::fixture::{Item, gzip, tar};
-use package_extract::layers::{Expected, Limits, index_layer};
+use package_extract::layers::{Expected, Limits, index_layer, index_layer_pipelined};
 use proptest::prelude::*;
 
 fn limits() -> Limits {
@@ -52,6 +52,7 @@ proptest! {
     #[test]
     fn layer_walker_survives_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
         let _ = index_layer(0, &bytes[..], &Expected::default(), &limits(), true);
+        let _ = index_layer_pipelined(0, &bytes[..], &Expected::default(), &limits(), true);
     }
 
     #[test]
@@ -64,6 +65,7 @@ proptest! {
         let blob = if compressed { gzip(&plain) } else { plain };
         let damaged = mutate(blob, &edits, cut);
         let _ = index_layer(0, &damaged[..], &Expected::default(), &limits(), true);
+        let _ = index_layer_pipelined(0, &damaged[..], &Expected::default(), &limits(), true);
     }
 
     #[test]
