@@ -549,24 +549,27 @@ pub(crate) fn read_elf_facts<R: Read>(
     if !elf::is_elf(&head) {
         return Ok(());
     }
-    if size > max_bytes {
-        warn(
-            index,
-            dropped,
-            format!(
-                "{path} is an ELF object of {size} bytes, more than the {max_bytes} bytes read per file; its facts are not reported"
-            ),
-        );
-        return Ok(());
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    bytes.extend_from_slice(&head);
-    entry.take(size - 4).read_to_end(&mut bytes)?;
-    match elf::parse(&bytes) {
-        Ok(facts) => {
-            index.elf.insert(path.clone(), Arc::new(facts));
+    // Only the headers, tables and notes are read into memory, not the code or debug data.
+    let mut whole = (&head[..]).chain(entry);
+    match elf::read_sparse(&mut whole, size, max_bytes) {
+        Ok(sparse) => match elf::parse_from(&sparse) {
+            Ok(facts) => {
+                index.elf.insert(path.clone(), Arc::new(facts));
+            }
+            Err(e) => tracing::debug!(%path, error = %e, "not a usable ELF object"),
+        },
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            tracing::debug!(%path, error = %e, "not a usable ELF object");
         }
-        Err(e) => tracing::debug!(%path, error = %e, "not a usable ELF object"),
+        Err(e) if e.kind() == io::ErrorKind::FileTooLarge => {
+            warn(
+                index,
+                dropped,
+                format!("{path}: ELF facts not reported: {e}"),
+            );
+        }
+        // Anything else is the layer stream's own failure (truncation, a limit): the walk's.
+        Err(e) => return Err(e),
     }
     Ok(())
 }

@@ -126,6 +126,7 @@ fn every_elf_file_agrees_with_readelf() {
     assert!(files.len() > 200, "only {} ELF files found", files.len());
     let mut mismatches = Vec::new();
     let mut with_versions = 0;
+    let (mut kept, mut total) = (0u64, 0u64);
     for path in &files {
         let data = std::fs::read(path).expect("read");
         let ours = match package_extract::elf::parse(&data) {
@@ -135,6 +136,20 @@ fn every_elf_file_agrees_with_readelf() {
                 continue;
             }
         };
+        // The walk reads ELF objects from a stream, keeping only the parts the facts need:
+        // those facts must be the whole file's.
+        let mut file = std::fs::File::open(path).expect("open");
+        let sparse = package_extract::elf::read_sparse(&mut file, data.len() as u64, u64::MAX)
+            .unwrap_or_else(|e| panic!("{}: sparse read: {e}", path.display()));
+        kept += sparse.kept();
+        total += data.len() as u64;
+        match package_extract::elf::parse_from(&sparse) {
+            Ok(from_stream) if from_stream == ours => {}
+            other => mismatches.push(format!(
+                "{}: the sparse read gives {other:?}",
+                path.display()
+            )),
+        }
         let theirs = readelf(path);
         let ours = Facts {
             soname: ours.soname,
@@ -170,7 +185,14 @@ fn every_elf_file_agrees_with_readelf() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    eprintln!("{} ELF files agree with readelf", files.len());
+    eprintln!(
+        "{} ELF files agree with readelf; the stream reader kept {kept} of {total} bytes",
+        files.len()
+    );
+    assert!(
+        kept * 2 < total,
+        "the sparse reader kept {kept} of {total} bytes"
+    );
 }
 
 /// Thoth's `system-symbols`, from a root filesystem of this machine's real libraries, agrees with

@@ -76,6 +76,10 @@ proptest! {
         let libz = std::fs::read("/lib/x86_64-linux-gnu/libz.so.1").expect("libz on a Debian machine");
         let damaged = mutate(libz, &edits, cut);
         let _ = package_extract::elf::parse(&damaged);
+        let mut stream = &damaged[..];
+        if let Ok(sparse) = package_extract::elf::read_sparse(&mut stream, damaged.len() as u64, 64 << 20) {
+            let _ = package_extract::elf::parse_from(&sparse);
+        }
     }
 
     #[test]

@@ -1,11 +1,16 @@
 //! ELF objects: what `readelf --dynamic --version-info` tells, read with `object`'s bounds-checked
 //! low-level API from bytes. Nothing is loaded or run.
 
+mod sparse;
+
 use object::elf;
+use object::read::ReadRef;
 use object::read::elf::{Dyn, FileHeader, ProgramHeader, SectionHeader};
 use object::{Endianness, read::StringTable};
+
 use schemars::JsonSchema;
 use serde::Serialize;
+pub use sparse::{SparseElf, read_sparse};
 
 /// The facts kept per ELF object.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
@@ -37,12 +42,21 @@ pub fn is_elf(head: &[u8]) -> bool {
     head.starts_with(b"\x7fELF")
 }
 
-/// Parses an ELF object; `Err` says why it is not a usable one.
+/// Parses an ELF object held whole in memory; `Err` says why it is not a usable one.
 pub fn parse(data: &[u8]) -> Result<ElfFacts, String> {
+    parse_from(data)
+}
+
+/// Parses from anything `object` can read at offsets: a whole file or a [`SparseElf`].
+pub fn parse_from<'d, R: ReadRef<'d>>(data: R) -> Result<ElfFacts, String> {
     // e_ident[EI_CLASS]: 1 = 32-bit, 2 = 64-bit.
-    match data.get(4) {
-        Some(1) => parse_as::<elf::FileHeader32<Endianness>>(data, "ELF32"),
-        Some(2) => parse_as::<elf::FileHeader64<Endianness>>(data, "ELF64"),
+    let class = data
+        .read_bytes_at(4, 1)
+        .ok()
+        .and_then(|b| b.first().copied());
+    match class {
+        Some(1) => parse_as::<elf::FileHeader32<Endianness>, R>(data, "ELF32"),
+        Some(2) => parse_as::<elf::FileHeader64<Endianness>, R>(data, "ELF64"),
         _ => Err("not an ELF file (bad class byte)".into()),
     }
 }
@@ -51,8 +65,8 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn parse_as<H: FileHeader<Endian = Endianness>>(
-    data: &[u8],
+fn parse_as<'d, H: FileHeader<Endian = Endianness>, R: ReadRef<'d>>(
+    data: R,
     class: &str,
 ) -> Result<ElfFacts, String> {
     let err = |e: object::read::Error| e.to_string();
@@ -134,7 +148,7 @@ fn parse_as<H: FileHeader<Endian = Endianness>>(
         }
     }
     if let Some((mut needs, link)) = sections.gnu_verneed(endian, data).map_err(err)? {
-        let strings: StringTable<'_, &[u8]> = sections.strings(endian, data, link).map_err(err)?;
+        let strings: StringTable<'d, R> = sections.strings(endian, data, link).map_err(err)?;
         while let Some((need, mut aux)) = needs.next().map_err(err)? {
             let file = text(need.file(endian, strings).map_err(err)?);
             let versions = facts.required_versions.entry(file).or_default();
