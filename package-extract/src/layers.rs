@@ -4,7 +4,7 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use sha2::{Digest as _, Sha256};
@@ -106,13 +106,18 @@ pub fn index_layer<R: Read>(
     conclude(layer, walked, actual, expected, index)
 }
 
-/// Uncompressed chunks in flight between the decompressing thread and the walking one.
+/// Chunks in flight between two stages of the pipeline, and their sizes.
 const PIPELINE_CHUNKS: usize = 8;
 const PIPELINE_CHUNK_BYTES: usize = 1 << 20;
+const COMPRESSED_CHUNK_BYTES: usize = 256 << 10;
 
-/// Walks one layer on two threads: one hashes and decompresses the blob, the other walks the
-/// tar and reads what the catalogers need. A large layer (often most of an image) then keeps
-/// both cores busy instead of one. Results and errors are those of [`index_layer`].
+type ChunkSender = mpsc::SyncSender<io::Result<Vec<u8>>>;
+
+/// Walks one layer on three threads: one reads and hashes the blob, one decompresses it, and
+/// the calling thread walks the tar and reads what the catalogers need. Decompression is the
+/// one step that cannot be split, so everything else is kept off its thread: a large layer
+/// (often most of an image) then takes about as long as inflating it. Results and errors are
+/// those of [`index_layer`].
 pub fn index_layer_pipelined<R: Read + Send>(
     layer: usize,
     blob: R,
@@ -123,11 +128,21 @@ pub fn index_layer_pipelined<R: Read + Send>(
     let corrupt = |message: String| LayerError::Corrupt { layer, message };
     let consumed = Arc::new(AtomicU64::new(0));
     let progress = Arc::clone(&consumed);
-    let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(PIPELINE_CHUNKS);
+    // Set when the walker stopped early (a limit): the rest of the blob does not matter.
+    let abandoned = Arc::new(AtomicBool::new(false));
+    let abandoned_by_decoder = Arc::clone(&abandoned);
+    let (compressed_tx, compressed_rx) = mpsc::sync_channel(PIPELINE_CHUNKS);
+    let (tx, rx) = mpsc::sync_channel(PIPELINE_CHUNKS);
     std::thread::scope(|scope| {
-        let producer = scope.spawn(move || -> Option<io::Result<Digest>> {
-            let mut compressed =
-                BufReader::with_capacity(256 << 10, HashingReader::with_progress(blob, progress));
+        let reader = scope.spawn(move || {
+            read_blob(
+                HashingReader::with_progress(blob, progress),
+                &compressed_tx,
+                &abandoned,
+            )
+        });
+        let decoder = scope.spawn(move || {
+            let mut compressed = ChunkReader::new(compressed_rx);
             let delivered = match compressed.fill_buf() {
                 Err(e) => send_error(
                     &tx,
@@ -141,12 +156,9 @@ pub fn index_layer_pipelined<R: Read + Send>(
                     }
                 }
             };
-            drop(tx);
-            // The walker stopped early (a limit): the rest of the blob does not matter.
             if !delivered {
-                return None;
+                abandoned_by_decoder.store(true, Ordering::Release);
             }
-            Some(compressed.into_inner().finish().map(|(digest, _)| digest))
         });
         let guard = ExpansionGuard {
             limits: limits.clone(),
@@ -161,20 +173,74 @@ pub fn index_layer_pipelined<R: Read + Send>(
             python_files,
             expected,
         );
-        let produced = producer.join();
+        let read = reader.join();
+        let decoded = decoder.join();
         if let Err(e @ LayerError::Limit { .. }) = walked {
             return Err(e);
         }
-        let actual = match produced {
+        let actual = match read {
             Ok(Some(result)) => {
                 result.map_err(|e| corrupt(format!("cannot read the blob to its end: {e}")))
             }
             // The walker ended without a limit hit but before the blob did: its own error says why.
             Ok(None) => Err(corrupt("the layer ended early".into())),
-            Err(_) => Err(corrupt("the decompressing thread failed".into())),
+            Err(_) => Err(corrupt("the reading thread failed".into())),
         };
+        if decoded.is_err() {
+            return Err(corrupt("the decompressing thread failed".into()));
+        }
         conclude(layer, walked, actual, expected, index)
     })
+}
+
+/// Reads the whole blob in chunks for the decompressor and returns its digest, or `None` when
+/// the walker gave up. Bytes past the end of the compressed stream are still hashed: the digest
+/// covers the blob, not just what the decoder needed.
+fn read_blob<R: Read>(
+    mut blob: HashingReader<R>,
+    tx: &ChunkSender,
+    abandoned: &AtomicBool,
+) -> Option<io::Result<Digest>> {
+    let mut listening = true;
+    loop {
+        let mut chunk = vec![0u8; COMPRESSED_CHUNK_BYTES];
+        let n = match read_full(&mut blob, &mut chunk) {
+            Ok(n) => n,
+            Err(e) => {
+                let message = format!("cannot read the blob: {e}");
+                if listening {
+                    send_error(tx, io::Error::new(e.kind(), message.clone()));
+                }
+                return Some(Err(io::Error::new(e.kind(), message)));
+            }
+        };
+        if n == 0 {
+            break;
+        }
+        chunk.truncate(n);
+        if listening && tx.send(Ok(chunk)).is_err() {
+            // The decoder is done: either the stream ended (keep hashing) or the walker left.
+            if abandoned.load(Ordering::Acquire) {
+                return None;
+            }
+            listening = false;
+        }
+    }
+    Some(blob.finish().map(|(digest, _)| digest))
+}
+
+/// Fills `buf` as far as the reader goes; returns the bytes read (less only at the end).
+fn read_full<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// The verdict on a walked layer: a blob that does not hash to its digest is reported as such
@@ -207,24 +273,19 @@ fn conclude(
 }
 
 /// Sends an error to the walker; returns whether the walker is still listening.
-fn send_error(tx: &mpsc::SyncSender<io::Result<Vec<u8>>>, e: io::Error) -> bool {
+fn send_error(tx: &ChunkSender, e: io::Error) -> bool {
     tx.send(Err(e)).is_ok()
 }
 
 /// Moves decompressed bytes to the walker in chunks; returns false when the walker stopped
 /// listening (it hit a limit) before the stream ended.
-fn pump<D: Read>(mut decoder: D, tx: &mpsc::SyncSender<io::Result<Vec<u8>>>) -> bool {
+fn pump<D: Read>(mut decoder: D, tx: &ChunkSender) -> bool {
     loop {
         let mut chunk = vec![0u8; PIPELINE_CHUNK_BYTES];
-        let mut filled = 0;
-        while filled < chunk.len() {
-            match decoder.read(&mut chunk[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return send_error(tx, e),
-            }
-        }
+        let filled = match read_full(&mut decoder, &mut chunk) {
+            Ok(n) => n,
+            Err(e) => return send_error(tx, e),
+        };
         if filled == 0 {
             return true;
         }
@@ -235,7 +296,7 @@ fn pump<D: Read>(mut decoder: D, tx: &mpsc::SyncSender<io::Result<Vec<u8>>>) -> 
     }
 }
 
-/// Reads the chunks the decompressing thread sends.
+/// Reads the chunks the previous stage of the pipeline sends.
 struct ChunkReader {
     rx: mpsc::Receiver<io::Result<Vec<u8>>>,
     chunk: Vec<u8>,
@@ -252,8 +313,8 @@ impl ChunkReader {
     }
 }
 
-impl Read for ChunkReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl BufRead for ChunkReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
         while self.at == self.chunk.len() {
             match self.rx.recv() {
                 Ok(Ok(chunk)) => {
@@ -262,12 +323,23 @@ impl Read for ChunkReader {
                 }
                 Ok(Err(e)) => return Err(e),
                 // The sender is gone: the stream ended.
-                Err(_) => return Ok(0),
+                Err(_) => return Ok(&[]),
             }
         }
-        let n = buf.len().min(self.chunk.len() - self.at);
-        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
-        self.at += n;
+        Ok(&self.chunk[self.at..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.at = (self.at + amount).min(self.chunk.len());
+    }
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = buf.len().min(available.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
         Ok(n)
     }
 }
