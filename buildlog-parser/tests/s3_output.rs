@@ -190,7 +190,9 @@ fn documents_land_in_s3_and_wrong_credentials_are_named() {
 
     // Refusals: each exits 4 (a remote service refused), names the S3 error and says what to
     // fix, and stores nothing.
-    let cases: [(&str, [(&str, &str); 3], &str, &str); 3] = [
+    // (case, environment, S3 error code, words of the hint)
+    type Refusal<'a> = (&'a str, [(&'a str, &'a str); 3], &'a str, &'a str);
+    let cases: [Refusal; 3] = [
         (
             "wrong secret",
             [
