@@ -251,6 +251,22 @@ pub fn run_step(step: &Step, binary: &Path, artifacts: &[(&str, &Path)]) -> Run 
     }
 }
 
+impl Run {
+    /// The step's command line and environment were accepted (whatever the analysis came to, it
+    /// was not a usage error), and the document carries the step's document id and deployment.
+    pub fn assert_accepted(&self, document_id: &str, deployment: &str) {
+        assert_ne!(self.code, Some(2), "usage error: {}", self.stderr);
+        assert_ne!(
+            self.document["result"]["error_kind"], "usage",
+            "{}",
+            self.stderr
+        );
+        let meta = &self.document["metadata"];
+        assert_eq!(meta["document_id"], document_id, "{}", self.stderr);
+        assert_eq!(meta["thoth_deployment_name"], deployment);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
