@@ -64,8 +64,10 @@ pub enum LogFormat {
 /// Options of every analysis subcommand: where the document goes and how it looks.
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct OutputArgs {
-    /// Where to write the document: - for stdout, a file path (written atomically), or an
-    /// http(s):// URL to POST it to.
+    /// Where to write the document: - for stdout, a file path (written atomically), an
+    /// http(s):// URL to POST it to, or s3://BUCKET/KEY (endpoint and credentials from
+    /// AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or
+    /// the AWS profile files).
     #[arg(short, long, value_name = "TARGET", default_value = "-")]
     pub output: OutputTarget,
 

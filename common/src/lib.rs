@@ -17,6 +17,8 @@ pub mod runner;
 pub mod secret;
 
 #[cfg(feature = "golden")]
+pub mod argo;
+#[cfg(feature = "golden")]
 pub mod golden;
 
 pub use cli::{GlobalArgs, LogFormat, OutputArgs};

@@ -1,0 +1,35 @@
+//! The solver template of `deploy/argo/` runs the binary as a pod would, with Thoth's literal
+//! `\n`-joined requirements: the command line and environment are accepted (no usage error)
+//! and the document lands at the output artifact's path.
+
+use std::path::Path;
+
+use common::argo;
+
+#[test]
+fn the_template_runs_solver_as_a_pod_would() {
+    let doc = argo::manifest("solver.yaml");
+    let step = argo::container_step(
+        &doc,
+        "solve",
+        &[
+            ("THOTH_SOLVER_PACKAGES", r"flask===2.0.1\nclick===8.0.1"),
+            ("THOTH_DOCUMENT_ID", "solver-rhel-9-py311-231123-bb22"),
+            // Nothing listens on the discard port: the solver fails fast if it gets that far.
+            ("THOTH_SOLVER_INDEXES", "http://127.0.0.1:9/simple"),
+            ("THOTH_DEPLOYMENT_NAME", "ocp4-stage"),
+        ],
+    );
+    assert_eq!(step.argv[0], "solver");
+    assert_eq!(
+        step.output_key,
+        "data/ocp4-stage/solver/solver-rhel-9-py311-231123-bb22"
+    );
+    let run = argo::run_step(&step, Path::new(env!("CARGO_BIN_EXE_solver")), &[]);
+    run.assert_accepted("solver-rhel-9-py311-231123-bb22", "ocp4-stage");
+    let meta = &run.document["metadata"];
+    assert_eq!(
+        meta["arguments"]["python"]["index"],
+        "http://127.0.0.1:9/simple"
+    );
+}
