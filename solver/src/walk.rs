@@ -6,19 +6,18 @@
 //! Releases are analyzed concurrently (the index client bounds the requests in flight); each
 //! project page is fetched once per index and shared.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeSet, HashSet};
 
-use common::index::{Distribution, IndexClient, IndexError, IndexFile, ProjectPage};
+use common::index::{Distribution, IndexClient, IndexFile, ProjectPage};
 use common::python::{
     Operator, Requirement, TargetEnvironment, TargetPlatform, Version, VersionSpecifiers,
     normalize_name,
 };
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use tokio::sync::OnceCell;
 
-use crate::acquire::{self, AcquireError, Acquired};
+use crate::acquire::{AcquireError, Acquired};
+use crate::cache::{IndexCache, PageResult};
 use crate::license;
 use crate::report::{
     Artifact, Dependency, ErrorDetails, ErrorEntry, FileEntry, FileHash, ImportlibMetadata, Report,
@@ -53,32 +52,6 @@ pub struct WalkOptions {
     /// Read each wheel's RECORD and entry points even when a metadata file would do.
     pub files: bool,
     pub environment: TargetEnvironment,
-}
-
-type PageResult = Result<Arc<ProjectPage>, IndexError>;
-/// A page being fetched or fetched, shared by whoever asks for it.
-type PageCell = Arc<OnceCell<PageResult>>;
-
-/// Project pages, fetched once per (index, project) even when asked for concurrently.
-struct Pages {
-    client: IndexClient,
-    cells: Mutex<HashMap<(String, String), PageCell>>,
-}
-
-impl Pages {
-    async fn get(&self, index: &str, project: &str) -> PageResult {
-        let key = (index.to_owned(), normalize_name(project));
-        let cell = {
-            let mut cells = self
-                .cells
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            Arc::clone(cells.entry(key).or_default())
-        };
-        cell.get_or_init(|| async { self.client.project_page(index, project).await.map(Arc::new) })
-            .await
-            .clone()
-    }
 }
 
 /// One release to analyze.
@@ -194,7 +167,7 @@ fn import_packages(acquired: &Acquired) -> Vec<String> {
 }
 
 struct Walker {
-    pages: Pages,
+    pages: IndexCache,
     options: WalkOptions,
 }
 
@@ -211,38 +184,30 @@ impl Walker {
                 is_provided_package_version: provided_version,
             })
         };
-        let page = match self.pages.get(&release.index, &release.project).await {
+        let page = match self.pages.page(&release.index, &release.project).await {
             Ok(p) => p,
             Err(e) => return error("index_error", e.to_string(), false),
         };
-        let files: Vec<&IndexFile> = page.files_of(&release.version).collect();
         let env = &self.options.environment;
-        let Some(chosen) = acquire::choose(&files, env) else {
-            return error(
-                "no_artifact",
-                format!(
-                    "no wheel or sdist of {} {} on the index",
-                    release.project, release.version
-                ),
-                false,
-            );
-        };
-        let acquired = match acquire::acquire(
-            &self.pages.client,
-            chosen,
-            &release.project,
-            &release.version,
-            self.options.files,
-        )
-        .await
+        let acquired = match self
+            .pages
+            .metadata(
+                &release.index,
+                &release.project,
+                &release.version,
+                env,
+                self.options.files,
+            )
+            .await
         {
             Ok(a) => a,
-            Err(AcquireError::Unavailable(message)) => {
-                return error("metadata_unavailable", message, true);
-            }
-            Err(AcquireError::Index(e)) => return error("index_error", e.to_string(), true),
-            Err(e @ AcquireError::Unreadable { .. }) => {
-                return error("unreadable_artifact", e.to_string(), true);
+            Err(e) => {
+                let (kind, provided) = match e.as_ref() {
+                    AcquireError::Unavailable(_) => ("metadata_unavailable", true),
+                    AcquireError::Index(_) => ("index_error", true),
+                    AcquireError::Unreadable { .. } => ("unreadable_artifact", true),
+                };
+                return error(kind, e.to_string(), provided);
             }
         };
         let (dependencies, next, mut warnings) = self.dependencies(&acquired).await;
@@ -331,7 +296,7 @@ impl Walker {
             let spec = requirement.version_specifiers();
             let mut resolved_versions = Vec::new();
             for index in &self.options.dependency_indexes {
-                let versions = match self.pages.get(index, requirement.name()).await {
+                let versions = match self.pages.page(index, requirement.name()).await {
                     Ok(page) => matching_versions(&page, spec),
                     Err(_) => Vec::new(),
                 };
@@ -391,10 +356,7 @@ pub async fn solve(client: IndexClient, requirements: &[String], options: WalkOp
         ..Report::default()
     };
     let walker = Walker {
-        pages: Pages {
-            client,
-            cells: Mutex::new(HashMap::new()),
-        },
+        pages: IndexCache::new(client),
         options,
     };
     let mut queue: Vec<Release> = Vec::new();
@@ -418,7 +380,7 @@ pub async fn solve(client: IndexClient, requirements: &[String], options: WalkOp
         }
         let spec = requirement.version_specifiers();
         for index in &walker.options.indexes {
-            let page = walker.pages.get(index, requirement.name()).await;
+            let page = walker.pages.page(index, requirement.name()).await;
             let versions = page
                 .as_ref()
                 .map(|p| matching_versions(p, spec))
