@@ -206,22 +206,40 @@ impl Provider<'_> {
                 .unwrap_or_else(PoisonError::into_inner)
                 .insert(name.clone());
         }
-        // Warm the cache while PubGrub works on something else.
-        let cache = Arc::clone(&self.cache);
-        let indexes = self.options.indexes.clone();
-        let project = name.clone();
-        self.runtime.spawn(async move {
-            for index in &indexes {
-                if cache.page(index, &project).await.is_ok() {
-                    break;
-                }
-            }
-        });
+        self.prefetch(&name, &range);
         for extra in requirement.extras() {
             let node = Node::Extra(name.clone(), normalize_name(extra));
             merge(constraints, node, range.clone());
         }
         merge(constraints, Node::Project(name), range);
+    }
+}
+
+impl Provider<'_> {
+    /// Warms the cache while PubGrub works on something else: the project's page, and the
+    /// metadata of the release it will most likely pick (the highest final one in range).
+    fn prefetch(&self, project: &str, range: &Range) {
+        let cache = Arc::clone(&self.cache);
+        let indexes = self.options.indexes.clone();
+        let env = self.options.environment.clone();
+        let (project, range) = (project.to_owned(), range.clone());
+        self.runtime.spawn(async move {
+            for index in &indexes {
+                let Ok(page) = cache.page(index, &project).await else {
+                    continue;
+                };
+                let likely = page
+                    .versions()
+                    .into_iter()
+                    .rev()
+                    .find(|v| !v.any_prerelease() && range.contains(*v) && page.files_of(v).any(|f| !f.is_yanked()))
+                    .cloned();
+                if let Some(version) = likely {
+                    let _ = cache.metadata(index, &project, &version, &env, false).await;
+                }
+                break;
+            }
+        });
     }
 }
 
