@@ -232,7 +232,11 @@ impl Provider<'_> {
                     .versions()
                     .into_iter()
                     .rev()
-                    .find(|v| !v.any_prerelease() && range.contains(*v) && page.files_of(v).any(|f| !f.is_yanked()))
+                    .find(|v| {
+                        !v.any_prerelease()
+                            && range.contains(*v)
+                            && page.files_of(v).any(|f| !f.is_yanked())
+                    })
                     .cloned();
                 if let Some(version) = likely {
                     let _ = cache.metadata(index, &project, &version, &env, false).await;
