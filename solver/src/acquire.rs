@@ -144,7 +144,7 @@ async fn read_wheel(
         bytes: tail.body,
     };
     if whole {
-        verify_sha256(file, &fetched.bytes)?;
+        common::index::check_sha256(file, &fetched.bytes)?;
     }
     let location = zip_directory::locate_directory(&fetched.bytes, fetched.offset)
         .map_err(|e| unreadable(file, e))?;
@@ -244,22 +244,6 @@ async fn read_member(
         .and_then(|at| span.get(at..))
         .ok_or_else(|| unreadable(file, ZipError::Damaged("a member's data is missing".into())))?;
     zip_directory::extract(member, data, MEMBER_LIMIT).map_err(|e| unreadable(file, e))
-}
-
-fn verify_sha256(file: &IndexFile, bytes: &[u8]) -> Result<(), AcquireError> {
-    use sha2::Digest as _;
-    if let Some(expected) = file.sha256() {
-        let actual = hex::encode(sha2::Sha256::digest(bytes));
-        if actual != expected {
-            return Err(IndexError::Digest {
-                url: common::secret::redact_url(&file.url),
-                expected: expected.to_owned(),
-                actual,
-            }
-            .into());
-        }
-    }
-    Ok(())
 }
 
 async fn read_sdist(client: &IndexClient, file: &IndexFile) -> Result<Acquired, AcquireError> {

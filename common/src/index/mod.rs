@@ -32,7 +32,7 @@ pub use model::{CoreMetadataRef, Distribution, IndexFile, ProjectPage, Yanked};
 pub use netrc::{Credentials, Netrc};
 pub use pep503::unescape as html_unescape;
 pub use pep691::JSON_CONTENT_TYPE;
-pub use ranges::{ByteRange, Ranged};
+pub use ranges::{ByteRange, Ranged, check_sha256};
 pub use url::percent_decode;
 
 #[cfg(test)]

@@ -91,18 +91,24 @@ impl IndexClient {
                 message: format!("larger than {limit} bytes, the most the solver downloads"),
             });
         }
-        if let Some(expected) = file.sha256() {
-            let actual = hex::encode(Sha256::digest(&fetched.body));
-            if actual != expected {
-                return Err(IndexError::Digest {
-                    url: redact_url(&file.url),
-                    expected: expected.to_owned(),
-                    actual,
-                });
-            }
-        }
+        check_sha256(file, &fetched.body)?;
         Ok(fetched.body)
     }
+}
+
+/// Checks `bytes`, the whole of `file`, against the sha256 the index gave for it (if any).
+pub fn check_sha256(file: &IndexFile, bytes: &[u8]) -> Result<(), IndexError> {
+    if let Some(expected) = file.sha256() {
+        let actual = hex::encode(Sha256::digest(bytes));
+        if actual != expected {
+            return Err(IndexError::Digest {
+                url: redact_url(&file.url),
+                expected: expected.to_owned(),
+                actual,
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
