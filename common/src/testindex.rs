@@ -62,6 +62,8 @@ struct State {
     log: Vec<String>,
     /// Honour `Range` requests for files (as CDNs and most static servers do).
     ranges: bool,
+    /// Pages answered `304 Not Modified`.
+    not_modified: u64,
 }
 
 /// A running index at `http://127.0.0.1:PORT/simple/`.
@@ -153,6 +155,12 @@ impl TestIndex {
         self.state().ranges = true;
     }
 
+    /// How many page requests were answered `304 Not Modified` (their `If-None-Match` named
+    /// the page's current `ETag`).
+    pub fn not_modified(&self) -> u64 {
+        self.state().not_modified
+    }
+
     /// The paths requested so far, in order.
     pub fn requests(&self) -> Vec<String> {
         self.state().log.clone()
@@ -205,9 +213,23 @@ fn serve(stream: TcpStream, state: &Mutex<State>, format: PageFormat) {
             extra = format!("Content-Range: bytes {start}-{end}/{total}\r\n");
         }
     }
+    if status == 200 && path.starts_with("/simple/") {
+        // Pages carry an ETag, and a request naming it gets 304 without a body.
+        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..16]);
+        if headers.get("if-none-match") == Some(&etag) {
+            status = 304;
+            body = Vec::new();
+            state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .not_modified += 1;
+        }
+        extra.push_str(&format!("ETag: {etag}\r\n"));
+    }
     let reason = match status {
         200 => "OK",
         206 => "Partial Content",
+        304 => "Not Modified",
         401 => "Unauthorized",
         404 => "Not Found",
         _ => "Status",

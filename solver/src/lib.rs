@@ -121,6 +121,11 @@ pub struct ResolveArgs {
     #[arg(long, default_value_t = 16, env = "THOTH_SOLVER_CONCURRENCY")]
     pub concurrency: usize,
 
+    /// Keep index answers in this directory between runs; each is revalidated with the index
+    /// (ETag / Last-Modified) before use, so nothing stale is ever served.
+    #[arg(long, env = "THOTH_SOLVER_CACHE_DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     #[serde(flatten)]
     pub output: OutputArgs,
@@ -165,6 +170,11 @@ pub struct PythonArgs {
     /// HTTP requests in flight at once.
     #[arg(long, default_value_t = 16, env = "THOTH_SOLVER_CONCURRENCY")]
     pub concurrency: usize,
+
+    /// Keep index answers in this directory between runs; each is revalidated with the index
+    /// (ETag / Last-Modified) before use, so nothing stale is ever served.
+    #[arg(long, env = "THOTH_SOLVER_CACHE_DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
 
     #[command(flatten)]
     #[serde(flatten)]
@@ -223,7 +233,7 @@ fn python(args: &PythonArgs) -> Result<common::Analysis<Report>, AnalyzerError> 
         files: args.files,
         environment,
     };
-    let client = client(args.concurrency)?;
+    let client = client(args.concurrency, args.cache_dir.as_deref())?;
     let report = runtime()?.block_on(walk::solve(client, &requirements, options));
     Ok(common::Analysis::ok(report))
 }
@@ -238,10 +248,14 @@ fn indexes(named: Option<&str>) -> Result<Vec<String>, AnalyzerError> {
     })
 }
 
-fn client(concurrency: usize) -> Result<common::index::IndexClient, AnalyzerError> {
+fn client(
+    concurrency: usize,
+    cache_dir: Option<&std::path::Path>,
+) -> Result<common::index::IndexClient, AnalyzerError> {
     Ok(common::index::IndexClient::new(
         common::index::IndexClientOptions {
             concurrency: concurrency.max(1),
+            cache_dir: cache_dir.map(std::path::Path::to_owned),
             ..Default::default()
         },
     )?)
@@ -269,7 +283,10 @@ fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, Analy
         prereleases: args.pre,
     };
     let runtime = runtime()?;
-    let cache = std::sync::Arc::new(cache::IndexCache::new(client(args.concurrency)?));
+    let cache = std::sync::Arc::new(cache::IndexCache::new(client(
+        args.concurrency,
+        args.cache_dir.as_deref(),
+    )?));
     let pinned = resolve::resolve(
         std::sync::Arc::clone(&cache),
         runtime.handle().clone(),

@@ -11,6 +11,7 @@ use reqwest::{StatusCode, Url, header};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
+use super::disk_cache::{DiskCache, Validators};
 use super::error::IndexError;
 use super::model::{IndexFile, ProjectPage};
 use super::netrc::{Credentials, Netrc};
@@ -36,6 +37,9 @@ pub struct IndexClientOptions {
     pub timeout: Duration,
     /// Credentials for hosts whose URLs carry none.
     pub netrc: Option<Netrc>,
+    /// Where to keep answers between runs (revalidated with ETag / Last-Modified); none keeps
+    /// nothing.
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for IndexClientOptions {
@@ -48,6 +52,7 @@ impl Default for IndexClientOptions {
             backoff: Duration::from_millis(250),
             timeout: Duration::from_secs(30),
             netrc: Netrc::from_env(),
+            cache_dir: None,
         }
     }
 }
@@ -73,6 +78,7 @@ struct Inner {
     requests: AtomicU64,
     /// Credentials seen in index URLs, applied to files on the same host (as pip does).
     known: Mutex<HashMap<String, Credentials>>,
+    cache: Option<DiskCache>,
 }
 
 /// A successful answer: the final URL (after redirects), its status, content type, range and
@@ -83,6 +89,8 @@ pub(super) struct Fetched {
     pub(super) content_type: String,
     /// `Content-Range`, for answers to range requests.
     pub(super) content_range: Option<String>,
+    pub(super) etag: Option<String>,
+    pub(super) last_modified: Option<String>,
     pub(super) body: Vec<u8>,
 }
 
@@ -97,8 +105,18 @@ impl IndexClient {
                     crate::http::describe_error(&e)
                 ))
             })?;
+        let cache = match &options.cache_dir {
+            Some(dir) => Some(DiskCache::open(dir).map_err(|e| {
+                IndexError::Config(format!(
+                    "cannot use {} as the index cache: {e}",
+                    dir.display()
+                ))
+            })?),
+            None => None,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
+                cache,
                 http,
                 permits: Semaphore::new(options.concurrency.max(1)),
                 options,
@@ -209,6 +227,8 @@ impl IndexClient {
     ) -> Result<Fetched, IndexError> {
         let credentials = self.credentials_for(&mut url);
         let shown = redact_url(url.as_str());
+        let cache = self.inner.cache.as_ref().filter(|_| range.is_none());
+        let cached = cache.and_then(|c| c.load(url.as_str(), accept));
         let options = &self.inner.options;
         let mut attempt = 0;
         loop {
@@ -228,6 +248,14 @@ impl IndexClient {
                 if let Some(range) = range {
                     request = request.header(header::RANGE, range);
                 }
+                if let Some((validators, _)) = &cached {
+                    if let Some(etag) = &validators.etag {
+                        request = request.header(header::IF_NONE_MATCH, etag);
+                    }
+                    if let Some(date) = &validators.last_modified {
+                        request = request.header(header::IF_MODIFIED_SINCE, date);
+                    }
+                }
                 if let Some(c) = &credentials {
                     request = request.basic_auth(&c.login, c.password.as_ref());
                 }
@@ -246,7 +274,29 @@ impl IndexClient {
                 continue;
             }
             return match outcome {
-                Ok(fetched) => Ok(fetched),
+                Ok(fetched) if fetched.status == StatusCode::NOT_MODIFIED => match cached {
+                    Some((validators, body)) => Ok(Fetched {
+                        status: StatusCode::OK,
+                        content_type: validators.content_type,
+                        body,
+                        ..fetched
+                    }),
+                    None => Err(IndexError::Status {
+                        url: shown,
+                        status: 304,
+                    }),
+                },
+                Ok(fetched) => {
+                    if let Some(cache) = cache.filter(|_| fetched.status == StatusCode::OK) {
+                        let validators = Validators {
+                            etag: fetched.etag.clone(),
+                            last_modified: fetched.last_modified.clone(),
+                            content_type: fetched.content_type.clone(),
+                        };
+                        cache.store(url.as_str(), accept, &validators, &fetched.body);
+                    }
+                    Ok(fetched)
+                }
                 Err(Attempt::Status(StatusCode::NOT_FOUND)) => {
                     Err(IndexError::NotFound { url: shown })
                 }
@@ -304,15 +354,20 @@ async fn send(request: reqwest::RequestBuilder) -> Result<Fetched, Attempt> {
         .await
         .map_err(|e| Attempt::Transport(crate::http::describe_error(&e)))?;
     let status = response.status();
-    if !status.is_success() {
+    if !status.is_success() && status != StatusCode::NOT_MODIFIED {
         return Err(Attempt::Status(status));
     }
     let url = response.url().clone();
-    let content_range = response
-        .headers()
-        .get(header::CONTENT_RANGE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let text = |name: header::HeaderName| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let content_range = text(header::CONTENT_RANGE);
+    let etag = text(header::ETAG);
+    let last_modified = text(header::LAST_MODIFIED);
     let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -328,6 +383,8 @@ async fn send(request: reqwest::RequestBuilder) -> Result<Fetched, Attempt> {
         status,
         content_type,
         content_range,
+        etag,
+        last_modified,
         body: body.to_vec(),
     })
 }

@@ -17,6 +17,7 @@
 
 mod client;
 mod config;
+mod disk_cache;
 mod error;
 mod model;
 mod netrc;

@@ -369,3 +369,51 @@ impl Drop for PythonHttpServer {
         let _ = self.child.wait();
     }
 }
+
+#[tokio::test]
+async fn the_disk_cache_revalidates_and_follows_changes() {
+    let index = TestIndex::start(PageFormat::Json);
+    publish(&index);
+    let dir = tempfile::tempdir().expect("cache dir");
+    let cached = || {
+        IndexClient::new(IndexClientOptions {
+            cache_dir: Some(dir.path().to_owned()),
+            ..options()
+        })
+        .expect("client")
+    };
+    let first = cached()
+        .project_page(&index.url(), "foo")
+        .await
+        .expect("page");
+    assert_eq!(index.not_modified(), 0);
+    // A new client (a new run) revalidates: 304, and the same page from the cache.
+    let second = cached()
+        .project_page(&index.url(), "foo")
+        .await
+        .expect("page");
+    assert_eq!(index.not_modified(), 1);
+    assert_eq!(second, first);
+    // The page changes: the ETag no longer matches, the new page is served and stored.
+    index.add_project("foo", vec![TestFile::new("foo-2.0.tar.gz", b"sdist 2.0")]);
+    let third = cached()
+        .project_page(&index.url(), "foo")
+        .await
+        .expect("page");
+    assert_eq!(index.not_modified(), 1);
+    assert_eq!(third.files.len(), 4);
+    let fourth = cached()
+        .project_page(&index.url(), "foo")
+        .await
+        .expect("page");
+    assert_eq!((index.not_modified(), fourth), (2, third));
+    // A damaged entry is a miss, not an error.
+    for entry in std::fs::read_dir(dir.path()).expect("list") {
+        std::fs::write(entry.expect("entry").path(), b"garbage").expect("damage");
+    }
+    let fifth = cached()
+        .project_page(&index.url(), "foo")
+        .await
+        .expect("page");
+    assert_eq!(fifth.files.len(), 4);
+}
