@@ -248,13 +248,9 @@ async fn read_member(
 
 async fn read_sdist(client: &IndexClient, file: &IndexFile) -> Result<Acquired, AcquireError> {
     let bytes = client.download(file, SDIST_LIMIT).await?;
-    let pkg_info = if file.filename.ends_with(".zip") {
-        pkg_info_from_zip(&bytes)
-    } else {
-        pkg_info_from_tar(&bytes, &file.filename)
-    }
-    .map_err(|e| unreadable(file, e))?
-    .ok_or_else(|| unreadable(file, "no PKG-INFO at the top of the sdist"))?;
+    let pkg_info = pkg_info_from_sdist(&bytes, &file.filename)
+        .map_err(|e| unreadable(file, e))?
+        .ok_or_else(|| unreadable(file, "no PKG-INFO at the top of the sdist"))?;
     let metadata =
         CoreMetadata::parse(&pkg_info).map_err(|e| unreadable(file, format!("PKG-INFO: {e}")))?;
     trustworthy(&metadata)
@@ -289,6 +285,15 @@ pub fn trustworthy(metadata: &CoreMetadata) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The top `PKG-INFO` of an sdist (`.tar.gz`, `.tar` or `.zip`, by its file name), if it has one.
+pub fn pkg_info_from_sdist(bytes: &[u8], filename: &str) -> Result<Option<Vec<u8>>, String> {
+    if filename.ends_with(".zip") {
+        pkg_info_from_zip(bytes)
+    } else {
+        pkg_info_from_tar(bytes, filename)
+    }
 }
 
 /// `NAME-VERSION/PKG-INFO`: a PKG-INFO exactly one directory deep.
