@@ -9,6 +9,7 @@ pub mod error;
 pub mod exit;
 pub mod host;
 pub mod http;
+pub mod index;
 pub mod json;
 pub mod output;
 pub mod progress;
@@ -20,6 +21,9 @@ pub mod secret;
 pub mod argo;
 #[cfg(feature = "golden")]
 pub mod golden;
+/// A package index on loopback for tests (here and in the analyzers' tests).
+#[cfg(any(test, feature = "golden"))]
+pub mod testindex;
 
 pub use cli::{GlobalArgs, LogFormat, OutputArgs};
 pub use document::{AnalyzerInfo, Document, Failure, Metadata, Outcome, document_schema};

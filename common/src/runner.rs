@@ -36,7 +36,8 @@ pub trait AnalyzerCli: CommandFactory + FromArgMatches {
 pub struct Analysis<R> {
     pub result: R,
     pub fail: bool,
-    /// A document in another format (an SBOM) written instead of the envelope.
+    /// A document in another format written instead of the envelope: JSON (an SBOM), or a
+    /// string written as text (a lock file).
     pub standalone: Option<Value>,
 }
 
@@ -147,10 +148,12 @@ where
             } else {
                 ExitStatus::Success
             };
-            return match output
-                .output
-                .write(&to_sorted_string(&doc, !output.no_pretty))
-            {
+            // A string is a document in a text format (a lock file), written as it is.
+            let text = match &doc {
+                Value::String(text) => text.clone(),
+                other => to_sorted_string(other, !output.no_pretty),
+            };
+            return match output.output.write(&text) {
                 Ok(()) => status,
                 Err(e) => report_unwritable(&e),
             };

@@ -205,7 +205,7 @@ fn build_report(walked: &Walked) -> Report {
     let python = catalog::python::catalog(tree);
     let mut python = python;
     let mut elf = catalog::elf::catalog(tree);
-    let owners = catalog::ownership::Owners::from_tree(tree);
+    let owners = catalog::ownership::Owners::from_tree(tree).with_rpm(tree, &rpm.rpm_packages);
     for p in &mut python.packages {
         p.system_package = owners.owner(tree, &p.metadata_path);
     }

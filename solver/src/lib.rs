@@ -1,9 +1,21 @@
 //! solver: resolve PEP 508 requirement ranges against Python package indexes for a target
 //! environment, reading metadata without installing anything.
 
+pub mod acquire;
+pub mod cache;
+pub mod input;
+pub mod license;
+pub mod lockfile;
+pub mod report;
+pub mod resolve;
+pub mod target;
+pub mod walk;
+pub mod zip_directory;
+
+pub use report::Report;
+
 use clap::{Args, Parser, Subcommand};
 use common::{AnalyzerCli, AnalyzerError, AnalyzerInfo, GlobalArgs, OutputArgs};
-use schemars::JsonSchema;
 use serde::Serialize;
 
 pub const INFO: AnalyzerInfo = AnalyzerInfo {
@@ -20,7 +32,7 @@ pub const INFO: AnalyzerInfo = AnalyzerInfo {
 #[derive(Debug, Parser)]
 #[command(
     name = "solver",
-    after_help = "Examples:\n  solver python -r 'requests>=2' -i http://127.0.0.1:8080/simple\n  THOTH_SOLVER_PACKAGES='flask\\nclick<8' solver python\n\nExit codes: 0 success, 2 usage, 3 bad input, 4 network, 5 internal error."
+    after_help = "Examples:\n  solver python -r 'requests>=2' -i http://127.0.0.1:8080/simple\n  solver python -r @requirements.txt --python-version 3.11 --platform linux-aarch64\n  THOTH_SOLVER_PACKAGES='flask\\nclick<8' solver python\n\nIndexes come from -i, else PIP_INDEX_URL / PIP_EXTRA_INDEX_URL, else pip's configuration files.\nNothing is installed or built: metadata comes from the index's metadata files, from wheels read\nwith HTTP range requests, or from sdists whose PKG-INFO declares static dependencies.\n\nExit codes: 0 success (per-package problems are in errors/unresolved/unparsed), 2 usage,\n3 bad input, 4 network, 5 internal error."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -34,6 +46,89 @@ pub enum Command {
     /// Every version that satisfies each requirement, with its metadata and dependencies
     /// (thoth-solver's document).
     Python(PythonArgs),
+    /// One consistent set of releases for the target, written as requirements.txt with hashes
+    /// or as pylock.toml (PEP 751); on conflict, why.
+    Resolve(ResolveArgs),
+}
+
+/// The environment the answer is for.
+#[derive(Debug, Args, Serialize)]
+pub struct TargetArgs {
+    /// Python version of the target environment: 3.11, 3.11.4, pypy3.10 (default 3.12).
+    #[arg(
+        long,
+        env = "THOTH_SOLVER_PYTHON_VERSION",
+        conflicts_with = "environment"
+    )]
+    pub python_version: Option<String>,
+
+    /// Platform of the target: linux-x86_64, manylinux_2_17_aarch64, musllinux-x86_64,
+    /// macos-14.0-arm64, windows-amd64 (default: this machine's, with glibc 2.28).
+    #[arg(long, env = "THOTH_SOLVER_PLATFORM", conflicts_with = "environment")]
+    pub platform: Option<String>,
+
+    /// The target's PEP 508 marker values as a JSON file (as `packaging.markers.default_environment()`
+    /// prints them), or `host` to ask this machine's python3.
+    #[arg(long, env = "THOTH_SOLVER_ENVIRONMENT")]
+    pub environment: Option<String>,
+}
+
+impl TargetArgs {
+    fn target(&self) -> Result<common::python::TargetEnvironment, AnalyzerError> {
+        target::target(
+            self.environment.as_deref(),
+            self.python_version.as_deref(),
+            self.platform.as_deref(),
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LockFormat {
+    /// requirements.txt with --hash lines (pip install --require-hashes -r).
+    RequirementsTxt,
+    /// PEP 751 pylock.toml.
+    PylockToml,
+}
+
+#[derive(Debug, Args, Serialize)]
+pub struct ResolveArgs {
+    /// Requirements (PEP 508), separated by newlines or a literal \\n; @FILE reads a
+    /// requirements file.
+    #[arg(short, long, env = "THOTH_SOLVER_PACKAGES")]
+    pub requirements: String,
+
+    /// Indexes, comma-separated, in order of preference: a project comes from the first index
+    /// that has it (default: PIP_INDEX_URL / PIP_EXTRA_INDEX_URL, pip.conf).
+    #[arg(short, long, env = "THOTH_SOLVER_INDEXES")]
+    pub index: Option<String>,
+
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub target: TargetArgs,
+
+    /// How to write the resolution.
+    #[arg(long, value_enum, default_value_t = LockFormat::RequirementsTxt)]
+    pub format: LockFormat,
+
+    /// Allow pre-releases everywhere (by default only where a requirement names one, or where
+    /// nothing else fits).
+    #[arg(long)]
+    pub pre: bool,
+
+    /// HTTP requests in flight at once.
+    #[arg(long, default_value_t = 16, env = "THOTH_SOLVER_CONCURRENCY")]
+    pub concurrency: usize,
+
+    /// Keep index answers in this directory between runs; each is revalidated with the index
+    /// (ETag / Last-Modified) before use, so nothing stale is ever served.
+    #[arg(long, env = "THOTH_SOLVER_CACHE_DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args, Serialize)]
@@ -65,6 +160,24 @@ pub struct PythonArgs {
 
     #[command(flatten)]
     #[serde(flatten)]
+    pub target: TargetArgs,
+
+    /// Read each wheel's RECORD and entry points (files, import names) even when the index
+    /// serves a metadata file; costs range requests per release.
+    #[arg(long, env = "THOTH_SOLVER_FILES")]
+    pub files: bool,
+
+    /// HTTP requests in flight at once.
+    #[arg(long, default_value_t = 16, env = "THOTH_SOLVER_CONCURRENCY")]
+    pub concurrency: usize,
+
+    /// Keep index answers in this directory between runs; each is revalidated with the index
+    /// (ETag / Last-Modified) before use, so nothing stale is ever served.
+    #[arg(long, env = "THOTH_SOLVER_CACHE_DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    #[serde(flatten)]
     pub output: OutputArgs,
 }
 
@@ -76,22 +189,150 @@ impl AnalyzerCli for Cli {
     fn output(&self) -> &OutputArgs {
         match &self.command {
             Command::Python(a) => &a.output,
+            Command::Resolve(a) => &a.output,
         }
     }
 
     fn command_arguments(&self) -> (&'static str, serde_json::Value) {
         match &self.command {
             Command::Python(a) => ("python", serde_json::to_value(a).unwrap_or_default()),
+            Command::Resolve(a) => ("resolve", serde_json::to_value(a).unwrap_or_default()),
         }
     }
 }
 
-/// The solver's report. Not built yet: the analyzer answers with a failure document.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct Report {}
-
 pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
     match &cli.command {
-        Command::Python(_) => Err(AnalyzerError::not_implemented("dependency solving")),
+        Command::Python(args) => python(args),
+        Command::Resolve(args) => resolve_command(args),
     }
+}
+
+fn python(args: &PythonArgs) -> Result<common::Analysis<Report>, AnalyzerError> {
+    let requirements = input::requirements(&args.requirements)?;
+    let environment = args.target.target()?;
+    let indexes = indexes(args.index.as_deref())?;
+    let dependency_indexes = match args.dependency_index.as_deref().map(input::index_list) {
+        Some(list) if !list.is_empty() => list,
+        _ => indexes.clone(),
+    };
+    let exclude = args
+        .exclude_packages
+        .as_deref()
+        .map(input::index_list)
+        .unwrap_or_default()
+        .iter()
+        .map(|n| common::python::normalize_name(n))
+        .collect();
+    let options = walk::WalkOptions {
+        indexes,
+        dependency_indexes,
+        transitive: !args.no_transitive,
+        exclude,
+        limited_output: args.limited_output,
+        files: args.files,
+        environment,
+    };
+    let client = client(args.concurrency, args.cache_dir.as_deref())?;
+    let report = runtime()?.block_on(walk::solve(client, &requirements, options));
+    Ok(common::Analysis::ok(report))
+}
+
+/// The indexes named, else those pip would use.
+fn indexes(named: Option<&str>) -> Result<Vec<String>, AnalyzerError> {
+    let named = named.map(input::index_list).unwrap_or_default();
+    Ok(if named.is_empty() {
+        common::index::IndexUrls::discover(None, &[])?.all()
+    } else {
+        named
+    })
+}
+
+fn client(
+    concurrency: usize,
+    cache_dir: Option<&std::path::Path>,
+) -> Result<common::index::IndexClient, AnalyzerError> {
+    Ok(common::index::IndexClient::new(
+        common::index::IndexClientOptions {
+            concurrency: concurrency.max(1),
+            cache_dir: cache_dir.map(std::path::Path::to_owned),
+            ..Default::default()
+        },
+    )?)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, AnalyzerError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| AnalyzerError::internal(format!("cannot start the async runtime: {e}")))
+}
+
+fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, AnalyzerError> {
+    let texts = input::requirements(&args.requirements)?;
+    let mut requirements = Vec::with_capacity(texts.len());
+    for text in &texts {
+        requirements.push(common::python::Requirement::parse(text).map_err(|e| {
+            AnalyzerError::input(format!("{text:?} is not a PEP 508 requirement: {e}"))
+        })?);
+    }
+    let options = resolve::ResolveOptions {
+        indexes: indexes(args.index.as_deref())?,
+        environment: args.target.target()?,
+        prereleases: args.pre,
+    };
+    let runtime = runtime()?;
+    let cache = std::sync::Arc::new(cache::IndexCache::new(client(
+        args.concurrency,
+        args.cache_dir.as_deref(),
+    )?));
+    let pinned = resolve::resolve(
+        std::sync::Arc::clone(&cache),
+        runtime.handle().clone(),
+        requirements,
+        &options,
+    )
+    .map_err(|e| match e {
+        resolve::ResolveError::Conflict(_) => AnalyzerError::input(e.to_string()).with_hint(
+            "loosen the conflicting requirements, or check the target (--python-version, --platform)",
+        ),
+        resolve::ResolveError::Index(_) => AnalyzerError::network(e.to_string()),
+    })?;
+    let pages = pinned
+        .iter()
+        .map(|p| runtime.block_on(cache.page(&p.index, &p.name)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let locked: Vec<lockfile::Locked<'_>> = pinned
+        .iter()
+        .zip(&pages)
+        .map(|(p, page)| lockfile::Locked {
+            name: &p.name,
+            version: p.version.to_string(),
+            index: &p.index,
+            files: page
+                .files_of(&p.version)
+                .filter(|f| !f.is_yanked() || p.yanked_allowed)
+                .collect(),
+        })
+        .collect();
+    let env = &options.environment;
+    let python = format!("{}.{}", env.python_version().0, env.python_version().1);
+    let text = match args.format {
+        LockFormat::RequirementsTxt => lockfile::requirements_txt(
+            &format!(
+                "resolved by solver {} for Python {python} on {}",
+                env!("CARGO_PKG_VERSION"),
+                walk::platform_string(env)
+            ),
+            &locked,
+        ),
+        LockFormat::PylockToml => {
+            lockfile::pylock_toml(&python, &locked).map_err(AnalyzerError::internal)?
+        }
+    };
+    Ok(common::Analysis::standalone(
+        Report::default(),
+        serde_json::Value::String(text),
+    ))
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 /// One entry point, in the `{name, value, group}` shape `importlib.metadata` gives and Thoth's
 /// documents record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct EntryPoint {
     /// The name (`pygmentize`).
     pub name: String,

@@ -1,5 +1,5 @@
 //! Which system package owns a file: dpkg's `/var/lib/dpkg/info/<package>[:<arch>].list` lists
-//! every path a deb installed. A Python distribution or an ELF object that a system package
+//! every path a deb installed, and each rpm header lists the paths of its package. A Python distribution or an ELF object that a system package
 //! installed is marked with it, so it is not mistaken for something pip put there.
 
 use std::collections::BTreeMap;
@@ -38,6 +38,29 @@ impl Owners {
             }
         }
         Self(owners)
+    }
+
+    /// Adds the paths the rpm database lists, each owned by `rpm:<name>` (a path a deb already
+    /// claimed keeps its deb owner).
+    #[must_use]
+    pub fn with_rpm(
+        mut self,
+        tree: &FileTree,
+        packages: &[crate::catalog::rpm::RpmPackage],
+    ) -> Self {
+        for package in packages {
+            for file in &package.files {
+                let listed = ImagePath::normalize(file).0;
+                if listed.is_root() {
+                    continue;
+                }
+                let real = tree.resolve(&listed).unwrap_or(listed);
+                self.0
+                    .entry(real)
+                    .or_insert_with(|| format!("rpm:{}", package.name));
+            }
+        }
+        self
     }
 
     /// The owner of `path` (resolved through symlinks first).
@@ -88,5 +111,58 @@ mod tests {
             Some("deb:python3-six")
         );
         assert_eq!(owners.owner(&tree, "/usr/local/bin/x"), None);
+    }
+
+    #[test]
+    fn rpm_headers_own_their_files_and_debs_keep_theirs() {
+        let layer = LayerBuilder::new(0)
+            .file(
+                "/usr/lib/python3.9/site-packages/requests-2.25.1-py3.9.egg-info/PKG-INFO",
+                b"Name: requests",
+            )
+            .file("/usr/lib64/libz.so.1", b"elf")
+            .file("/var/lib/dpkg/info/zlib1g.list", b"/usr/lib64/libz.so.1\n");
+        let tree = FileTree::overlay(vec![layer.index], |_| false);
+        let package = |name: &str, files: &[&str]| crate::catalog::rpm::RpmPackage {
+            name: name.to_owned(),
+            epoch: None,
+            version: "1".into(),
+            release: "1".into(),
+            arch: Some("noarch".into()),
+            nevra: format!("{name}-1-1.noarch"),
+            source_rpm: None,
+            license: None,
+            vendor: None,
+            size: None,
+            modularity_label: None,
+            install_time: None,
+            signature_key_id: None,
+            files: files.iter().map(|f| (*f).to_owned()).collect(),
+            requires: Vec::new(),
+            layer: 0,
+            database: String::new(),
+        };
+        let owners = Owners::from_tree(&tree).with_rpm(
+            &tree,
+            &[
+                package(
+                    "python3-requests",
+                    &[
+                        "/usr/lib/python3.9/site-packages/requests-2.25.1-py3.9.egg-info",
+                        "/usr/lib/python3.9/site-packages/requests-2.25.1-py3.9.egg-info/PKG-INFO",
+                    ],
+                ),
+                package("zlib", &["/usr/lib64/libz.so.1"]),
+            ],
+        );
+        let pkg_info = "/usr/lib/python3.9/site-packages/requests-2.25.1-py3.9.egg-info/PKG-INFO";
+        assert_eq!(
+            owners.owner(&tree, pkg_info).as_deref(),
+            Some("rpm:python3-requests")
+        );
+        assert_eq!(
+            owners.owner(&tree, "/usr/lib64/libz.so.1").as_deref(),
+            Some("deb:zlib1g")
+        );
     }
 }

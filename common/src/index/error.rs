@@ -1,0 +1,59 @@
+//! What can go wrong talking to an index, kept apart so callers can tell "the project is not
+//! there" (a fact about the index) from "the index could not be asked" (a failure).
+
+use crate::error::AnalyzerError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IndexError {
+    /// The index answered 404 for the project page or file.
+    #[error("not found on the index: {url}")]
+    NotFound { url: String },
+    /// The index answered with another error status (after retries for 5xx).
+    #[error("the index answered HTTP {status} for {url}")]
+    Status { url: String, status: u16 },
+    /// The index could not be reached (connection refused, DNS, timeout), after retries.
+    #[error("cannot reach {url}: {message}")]
+    Unreachable { url: String, message: String },
+    /// The page or file is not what the index protocol says it should be.
+    #[error("cannot read {url}: {message}")]
+    Malformed { url: String, message: String },
+    /// A downloaded file does not have the digest the index announced.
+    #[error("{url} has sha256 {actual}, the index announced {expected}")]
+    Digest {
+        url: String,
+        expected: String,
+        actual: String,
+    },
+    /// No index is configured, or a configured one is not a usable URL.
+    #[error("{0}")]
+    Config(String),
+}
+
+impl IndexError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::NotFound { .. })
+    }
+
+    /// The index could not be asked at all (network, 5xx, 401/403): the answer says nothing
+    /// about the project.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Unreachable { .. } | Self::Status { .. })
+    }
+}
+
+impl From<IndexError> for AnalyzerError {
+    fn from(e: IndexError) -> Self {
+        let message = e.to_string();
+        match e {
+            IndexError::Config(_) => AnalyzerError::usage(message).with_hint(
+                "name an index with an option, PIP_INDEX_URL / PIP_EXTRA_INDEX_URL, or pip.conf's [global] index-url",
+            ),
+            IndexError::Status { status: 401 | 403, .. } => AnalyzerError::network(message)
+                .with_hint("give credentials in the index URL (https://user:token@host/...) or in ~/.netrc (NETRC names another file)"),
+            IndexError::Malformed { .. } | IndexError::Digest { .. } => {
+                AnalyzerError::network(message)
+            }
+            _ => AnalyzerError::network(message),
+        }
+    }
+}
