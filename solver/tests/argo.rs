@@ -32,4 +32,18 @@ fn the_template_runs_solver_as_a_pod_would() {
         meta["arguments"]["python"]["index"],
         "http://127.0.0.1:9/simple"
     );
+    // Thoth's literal \n split the requirements; the unreachable index is recorded per package.
+    let unresolved = run.document["result"]["unresolved"]
+        .as_array()
+        .expect("unresolved");
+    let names: Vec<&str> = unresolved
+        .iter()
+        .filter_map(|u| u["package_name"].as_str())
+        .collect();
+    assert_eq!(names, ["flask", "click"], "{unresolved:#?}");
+    assert!(
+        unresolved[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("cannot reach"))
+    );
 }
