@@ -44,7 +44,7 @@ Examples:
   provenance-checker provenance -l uv.lock -o report.json
   provenance-checker provenance -r pyproject.toml -l poetry.lock
   # only these indexes are allowed
-  provenance-checker provenance -r Pipfile -l Pipfile.lock -i https://pypi.internal/simple,https://mirror.internal/simple
+  provenance-checker provenance -r Pipfile -l Pipfile.lock -i https://index.internal/simple,https://mirror.internal/simple
 
 Findings (type/id): ERROR INVALID-LOCK-HASH, ARTIFACT-DIFFERENT-SOURCE, MISSING-PACKAGE,
 INVALID-ARTIFACT-HASH, SOURCE-NOT-WHITELISTED, INDEX-UNREACHABLE, ARTIFACT-URL-MISMATCH,

@@ -138,3 +138,41 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_hashes_continuations_and_comments() {
+        let lock = read_requirements(
+            "-i http://127.0.0.1:9/simple/\n--extra-index-url=http://10.0.0.1:9/x/ # a comment\n--trusted-host 10.0.0.1:9\n\nFoo[bar]==1.0 ; python_version >= \"3.8\" \\\n    --hash=sha256:AA \\\n    --hash=sha256:bb\n    # via x\nbaz>=2\nqux @ https://127.0.0.1/qux-1.0.tar.gz\n",
+        )
+        .expect("reads");
+        assert_eq!(lock.sources.len(), 2);
+        assert!(lock.sources[0].verify_ssl);
+        assert!(!lock.sources[1].verify_ssl, "--trusted-host");
+        assert!(!lock.needs_default_index);
+        let foo = &lock.packages[0];
+        assert_eq!(
+            (foo.name.as_str(), foo.version.as_deref()),
+            ("Foo", Some("1.0"))
+        );
+        assert_eq!(foo.sha256s(), ["aa", "bb"]);
+        assert_eq!(lock.packages[1].version, None, "a range is not a pin");
+        assert!(lock.packages[2].direct);
+    }
+
+    #[test]
+    fn includes_and_bad_lines_are_input_errors() {
+        let err = read_requirements("-r base.txt\n").expect_err("include");
+        assert!(err.message.contains("line 1"), "{}", err.message);
+        let err = read_requirements("ok==1\nnot a requirement!!\n").expect_err("bad line");
+        assert!(err.message.contains("line 2"), "{}", err.message);
+        assert!(
+            read_requirements("a==1\n")
+                .expect("reads")
+                .needs_default_index
+        );
+    }
+}
