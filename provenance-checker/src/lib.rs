@@ -168,7 +168,7 @@ pub fn read_lock(args: &ProvenanceArgs) -> Result<lock::Lock, AnalyzerError> {
 }
 
 fn provenance(args: &ProvenanceArgs) -> Result<common::Analysis<Report>, AnalyzerError> {
-    let lock = read_lock(args)?;
+    let mut lock = read_lock(args)?;
     for name in &lock.duplicates {
         tracing::warn!("package {name} is locked twice; the first entry is checked");
     }
@@ -179,9 +179,13 @@ fn provenance(args: &ProvenanceArgs) -> Result<common::Analysis<Report>, Analyze
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+        .map(common::secret::redact_url)
         .collect();
     let (answers, requests) = fetch::fetch(&lock, args.concurrency)?;
+    // The credentials in index URLs have been used; nothing after this point may show them.
+    for source in &mut lock.sources {
+        source.url = common::secret::redact_url(&source.url);
+    }
     let findings = checks::check(&lock, &answers, &whitelist);
     tracing::info!(requests, findings = findings.len(), "asked the indexes");
     let threshold = match args.fail_on {
@@ -197,18 +201,11 @@ fn provenance(args: &ProvenanceArgs) -> Result<common::Analysis<Report>, Analyze
         parameters: Parameters {
             whitelisted_indexes: whitelist,
             project: Project {
-                requirements: lock.requirements.clone(),
-                requirements_locked: lock.requirements_locked.clone(),
+                requirements: common::secret::redact_json(lock.requirements.clone()),
+                requirements_locked: common::secret::redact_json(lock.requirements_locked.clone()),
                 runtime_environment: json!({}),
                 lock_format: lock.format,
-                sources: lock
-                    .sources
-                    .iter()
-                    .map(|s| lock::Source {
-                        url: common::secret::redact_url(&s.url),
-                        ..s.clone()
-                    })
-                    .collect(),
+                sources: lock.sources.clone(),
             },
         },
         input: None,

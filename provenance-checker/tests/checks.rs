@@ -339,6 +339,32 @@ fn index_unreachable() {
 }
 
 #[test]
+fn credentials_in_source_urls_are_used_and_never_written() {
+    let w = world();
+    w.private.require_auth("ci", "t0ps3cret");
+    let private = w.private.url().replace("http://", "http://ci:t0ps3cret@");
+    let pf = pipfile(
+        &[("private", &private, true)],
+        &[("confused", Some("private"))],
+    );
+    w.write("Pipfile", &pf);
+    w.write(
+        "Pipfile.lock",
+        &pipfile_lock(
+            &pf,
+            &[("confused", "1.0", vec![digest(b"ours")], Some("private"))],
+        ),
+    );
+    let (code, doc) = run(
+        w.dir.path(),
+        &["-r", "Pipfile", "-l", "Pipfile.lock", "-i", &private],
+        &[],
+    );
+    assert_eq!((code, ids(&doc)), (0, vec![]), "{doc:#}");
+    assert!(!doc.to_string().contains("t0ps3cret"), "{doc:#}");
+}
+
+#[test]
 fn dependency_confusion() {
     let w = world();
     let (code, doc) = w.pipenv(

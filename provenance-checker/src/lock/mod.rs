@@ -109,7 +109,7 @@ pub struct Source {
 impl Source {
     /// Thoth's `source` object of a finding.
     pub fn to_value(&self) -> Value {
-        serde_json::json!({"name": self.name, "url": common::secret::redact_url(&self.url), "verify_ssl": self.verify_ssl})
+        serde_json::json!({"name": self.name, "url": self.url, "verify_ssl": self.verify_ssl})
     }
 }
 
