@@ -19,7 +19,7 @@ use crate::error::AnalyzerError;
 use crate::exit::ExitStatus;
 use crate::json::to_sorted_string;
 use crate::output::OutputTarget;
-use crate::secret::redact_url;
+use crate::secret::{redact_json, redact_url};
 
 /// A binary's parsed command line.
 pub trait AnalyzerCli: CommandFactory + FromArgMatches {
@@ -256,30 +256,17 @@ fn thoth_params(value: Value) -> Value {
                     let v = match v {
                         Value::String(s) => match serde_json::from_str::<Value>(&s) {
                             Ok(parsed @ (Value::Object(_) | Value::Array(_) | Value::Null)) => {
-                                redact_strings(parsed)
+                                redact_json(parsed)
                             }
                             _ => Value::String(redact_url(&s)),
                         },
-                        other => redact_strings(other),
+                        other => redact_json(other),
                     };
                     (k, v)
                 })
                 .collect(),
         ),
-        other => redact_strings(other),
-    }
-}
-
-fn redact_strings(value: Value) -> Value {
-    match value {
-        Value::String(s) => Value::String(redact_url(&s)),
-        Value::Array(items) => Value::Array(items.into_iter().map(redact_strings).collect()),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, redact_strings(v)))
-                .collect(),
-        ),
-        other => other,
+        other => redact_json(other),
     }
 }
 

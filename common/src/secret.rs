@@ -68,6 +68,22 @@ pub fn redact_url(text: &str) -> String {
     }
 }
 
+/// [`redact_url`] applied to every string of a JSON value, object keys included (an index URL
+/// can be a key).
+pub fn redact_json(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(redact_url(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(redact_json).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (redact_url(&k), redact_json(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +117,14 @@ mod tests {
         );
         assert_eq!(redact_url("/mnt/workdir/doc"), "/mnt/workdir/doc");
         assert_eq!(redact_url("user@host"), "user@host");
+    }
+
+    #[test]
+    fn json_loses_userinfo_in_values_and_keys() {
+        let v = serde_json::json!({"http://u:p@h/": ["https://t@h/x", 1], "k": "plain"});
+        assert_eq!(
+            redact_json(v),
+            serde_json::json!({format!("http://{REDACTED}@h/"): [format!("https://{REDACTED}@h/x"), 1], "k": "plain"})
+        );
     }
 }

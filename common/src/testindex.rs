@@ -287,10 +287,12 @@ fn answer(
     if let Some((status, ct, body)) = s.routes.get(path) {
         return (*status, ct.clone(), body.clone());
     }
+    // A page under any prefix (`/simple/foo/`, `/index/x/simple/foo/`): several indexes'
+    // URLs can share one server.
     if let Some(name) = path
-        .strip_prefix("/simple/")
-        .and_then(|p| p.strip_suffix('/'))
-        .filter(|p| !p.contains('/'))
+        .strip_suffix('/')
+        .and_then(|p| p.rsplit('/').next())
+        .filter(|_| !path.starts_with("/files/"))
     {
         let Some(files) = s.projects.get(name) else {
             return (404, "text/plain".into(), b"not found".to_vec());

@@ -1,9 +1,25 @@
-//! provenance-checker: check that every locked artifact comes from the index the lock says.
+//! provenance-checker: check that every locked artifact comes from the index the lock says,
+//! asking the indexes themselves (PEP 691/503) rather than a database.
+//!
+//! `lock` reads the five lock formats into one model, `fetch` asks every index about every
+//! pinned package, `checks` turns the answers into Thoth's findings and the new ones, `report`
+//! is the document.
+
+pub mod checks;
+pub mod fetch;
+pub mod input;
+pub mod lock;
+pub mod pipenv_hash;
+pub mod report;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use common::{AnalyzerCli, AnalyzerError, AnalyzerInfo, GlobalArgs, OutputArgs};
-use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::json;
+
+pub use lock::LockFormat;
+pub use report::Report;
+use report::{Parameters, Project, Severity, Statistics};
 
 pub const INFO: AnalyzerInfo = AnalyzerInfo {
     name: "provenance-checker",
@@ -14,12 +30,36 @@ pub const INFO: AnalyzerInfo = AnalyzerInfo {
     verbose_env: "THOTH_ADVISER_DEBUG",
 };
 
+const AFTER_HELP: &str = "\
+Every package the lock pins is looked up on every index the lock names (one request per package
+and index, concurrently); the locked digests are compared with what the indexes publish.
+
+Examples:
+  # Pipfile + Pipfile.lock (the Pipfile also checks the lock's _meta.hash)
+  provenance-checker provenance -r Pipfile -l Pipfile.lock
+  # requirements.txt with --hash; indexes from its -i/--extra-index-url lines, else PIP_INDEX_URL / pip.conf
+  provenance-checker provenance -l requirements.txt --fail-on warning
+  # PEP 751, uv and poetry locks (poetry: -r names pyproject.toml for its sources)
+  provenance-checker provenance -l pylock.toml
+  provenance-checker provenance -l uv.lock -o report.json
+  provenance-checker provenance -r pyproject.toml -l poetry.lock
+  # only these indexes are allowed
+  provenance-checker provenance -r Pipfile -l Pipfile.lock -i https://index.internal/simple,https://mirror.internal/simple
+
+Findings (type/id): ERROR INVALID-LOCK-HASH, ARTIFACT-DIFFERENT-SOURCE, MISSING-PACKAGE,
+INVALID-ARTIFACT-HASH, SOURCE-NOT-WHITELISTED, INDEX-UNREACHABLE, ARTIFACT-URL-MISMATCH,
+DEPENDENCY-CONFUSION (WARNING when no higher version is offered elsewhere); WARNING
+DIFFERENT-ARTIFACTS-ON-SOURCES, INSECURE-SOURCE, YANKED-RELEASE, UNPINNED-PACKAGE, MISSING-HASHES;
+INFO ARTIFACT-POSSIBLE-DIFFERENT-SOURCE.
+
+Credentials: in the index URL (https://user:token@host/...) or ~/.netrc (NETRC names another file);
+they never appear in the document or the logs.
+
+Exit codes: 0 success, 1 findings at or above --fail-on, 2 usage, 3 bad input, 4 network, 5 internal error.";
+
 /// Check where every artifact of a lock file comes from, against the indexes themselves.
 #[derive(Debug, Parser)]
-#[command(
-    name = "provenance-checker",
-    after_help = "Examples:\n  provenance-checker provenance -r Pipfile -l Pipfile.lock\n  provenance-checker provenance -l requirements.txt --fail-on warning\n\nExit codes: 0 success, 1 findings at or above --fail-on, 2 usage, 3 bad input, 4 network, 5 internal error."
-)]
+#[command(name = "provenance-checker", after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -30,10 +70,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a lock file's artifacts against the indexes it names.
+    #[command(after_help = AFTER_HELP)]
     Provenance(ProvenanceArgs),
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Error,
@@ -43,7 +84,8 @@ pub enum FailOn {
 
 #[derive(Debug, Args, Serialize)]
 pub struct ProvenanceArgs {
-    /// The Pipfile (a path, or its content as Thoth accepted).
+    /// The Pipfile (checks the lock hash and names the sources) or, for poetry.lock, the
+    /// pyproject.toml: a path, or its content as Thoth accepted.
     #[arg(short, long, env = "THOTH_ADVISER_REQUIREMENTS")]
     pub requirements: Option<String>,
 
@@ -52,13 +94,21 @@ pub struct ProvenanceArgs {
     #[arg(short = 'l', long, env = "THOTH_ADVISER_REQUIREMENTS_LOCKED")]
     pub requirements_locked: String,
 
+    /// The lock's format, when neither its name nor its content says.
+    #[arg(long, value_enum, env = "THOTH_ADVISER_LOCK_FORMAT")]
+    pub format: Option<LockFormat>,
+
     /// Allowed index URLs, comma-separated; empty allows all.
     #[arg(short = 'i', long, env = "THOTH_WHITELISTED_SOURCES")]
     pub whitelisted_sources: Option<String>,
 
-    /// Exit 1 when a finding of this severity (or worse) exists.
+    /// Exit 1 when a finding of this severity (or worse) exists; the document is written either way.
     #[arg(long, value_enum, default_value_t = FailOn::Error, env = "THOTH_ADVISER_FAIL_ON")]
     pub fail_on: FailOn,
+
+    /// Index requests in flight at once.
+    #[arg(long, default_value_t = 16, env = "THOTH_ADVISER_CONCURRENCY")]
+    pub concurrency: usize,
 
     #[command(flatten)]
     #[serde(flatten)]
@@ -83,12 +133,91 @@ impl AnalyzerCli for Cli {
     }
 }
 
-/// The provenance report. Not built yet: the analyzer answers with a failure document.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct Report {}
-
 pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
     match &cli.command {
-        Command::Provenance(_) => Err(AnalyzerError::not_implemented("the provenance check")),
+        Command::Provenance(args) => provenance(args),
     }
+}
+
+/// Reads the lock in the format given, named or detected.
+pub fn read_lock(args: &ProvenanceArgs) -> Result<lock::Lock, AnalyzerError> {
+    if args.requirements_locked.trim() == "null" {
+        return Err(AnalyzerError::input("no lock file was given (the lock is `null`)")
+            .with_hint("lock the project first (pipenv lock, pip-compile --generate-hashes, uv lock, poetry lock, pip lock)"));
+    }
+    let locked = input::read(&args.requirements_locked, "lock file")?;
+    let requirements = args
+        .requirements
+        .as_deref()
+        .map(|r| input::read(r, "requirements file"))
+        .transpose()?;
+    let format = args
+        .format
+        .or_else(|| LockFormat::detect(locked.name.as_deref(), &locked.text))
+        .ok_or_else(|| {
+            AnalyzerError::input("cannot tell the lock file's format from its name or content")
+                .with_hint("name it with --format pipenv|requirements|pylock|poetry|uv")
+        })?;
+    let requirements_text = requirements.as_ref().map(|r| r.text.as_str());
+    let mut lock = lock::read(format, &locked.text, requirements_text)?;
+    if lock.needs_default_index {
+        let indexes = common::index::IndexUrls::discover(None, &[])?;
+        lock.add_default_indexes(&indexes.all());
+    }
+    Ok(lock)
+}
+
+fn provenance(args: &ProvenanceArgs) -> Result<common::Analysis<Report>, AnalyzerError> {
+    let mut lock = read_lock(args)?;
+    for name in &lock.duplicates {
+        tracing::warn!("package {name} is locked twice; the first entry is checked");
+    }
+    let whitelist: Vec<String> = args
+        .whitelisted_sources
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(common::secret::redact_url)
+        .collect();
+    let (answers, requests) = fetch::fetch(&lock, args.concurrency)?;
+    // The credentials in index URLs have been used; nothing after this point may show them.
+    for source in &mut lock.sources {
+        source.url = common::secret::redact_url(&source.url);
+    }
+    let findings = checks::check(&lock, &answers, &whitelist);
+    tracing::info!(requests, findings = findings.len(), "asked the indexes");
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Never => None,
+    };
+    let fail = threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t));
+    let report = Report {
+        error: false,
+        error_msg: None,
+        report: findings,
+        parameters: Parameters {
+            whitelisted_indexes: whitelist,
+            project: Project {
+                requirements: common::secret::redact_json(lock.requirements.clone()),
+                requirements_locked: common::secret::redact_json(lock.requirements_locked.clone()),
+                runtime_environment: json!({}),
+                lock_format: lock.format,
+                sources: lock.sources.clone(),
+            },
+        },
+        input: None,
+        statistics: Statistics {
+            packages: lock.packages.len(),
+            packages_checked: fetch::checked_names(&lock).len(),
+            index_requests: requests,
+        },
+    };
+    Ok(if fail {
+        common::Analysis::failing(report)
+    } else {
+        common::Analysis::ok(report)
+    })
 }

@@ -1,0 +1,79 @@
+//! Asks every index the lock names about every package it pins: one request per (project,
+//! index), all at once within the client's bound.
+
+use std::collections::HashMap;
+
+use common::AnalyzerError;
+use common::index::{IndexClient, IndexClientOptions, IndexError, PageRequest, ProjectPage};
+use common::python::normalize_name;
+
+use crate::lock::Lock;
+
+/// What one index said about one project.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    Page(ProjectPage),
+    NotFound,
+    Unreachable(String),
+}
+
+/// Answers keyed by (source name, normalised project name).
+pub type Answers = HashMap<(String, String), Answer>;
+
+/// The packages worth asking about: pinned, from an index.
+pub fn checked_names(lock: &Lock) -> Vec<String> {
+    let mut names: Vec<String> = lock
+        .packages
+        .iter()
+        .filter(|p| !p.direct && p.version.is_some())
+        .map(|p| normalize_name(&p.name))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Fetches the pages; returns them and the number of requests made.
+pub fn fetch(lock: &Lock, concurrency: usize) -> Result<(Answers, u64), AnalyzerError> {
+    let names = checked_names(lock);
+    let mut requests = Vec::new();
+    let mut by_request = HashMap::new();
+    for source in &lock.sources {
+        for name in &names {
+            let request = PageRequest {
+                index_url: source.url.clone(),
+                project: name.clone(),
+            };
+            by_request.insert(request.clone(), (source.name.clone(), name.clone()));
+            requests.push(request);
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| AnalyzerError::internal(format!("cannot start the async runtime: {e}")))?;
+    let client = IndexClient::new(IndexClientOptions {
+        concurrency,
+        ..IndexClientOptions::default()
+    })
+    .map_err(AnalyzerError::from)?;
+    let answers = runtime.block_on(client.project_pages(requests));
+    let mut out = HashMap::new();
+    for (request, result) in answers {
+        let answer = match result {
+            Ok(page) => Answer::Page(page),
+            Err(e) if e.is_not_found() => Answer::NotFound,
+            Err(IndexError::Config(message)) => {
+                return Err(AnalyzerError::input(format!(
+                    "a source of the lock: {message}"
+                )));
+            }
+            Err(e) => Answer::Unreachable(e.to_string()),
+        };
+        if let Some(key) = by_request.remove(&request) {
+            out.insert(key, answer);
+        }
+    }
+    Ok((out, client.requests_made()))
+}
