@@ -94,7 +94,7 @@ pub enum LockFormat {
 
 #[derive(Debug, Args, Serialize)]
 pub struct ResolveArgs {
-    /// Requirements (PEP 508), separated by newlines or a literal \\n; @FILE reads a
+    /// Requirements (PEP 508), separated by newlines or a literal \n; @FILE reads a
     /// requirements file.
     #[arg(short, long, env = "THOTH_SOLVER_PACKAGES")]
     pub requirements: String,
