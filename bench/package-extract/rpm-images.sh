@@ -77,7 +77,7 @@ def nevra_syft(a):
     return "%s-%s.%s" % (a["name"], v, a.get("metadata", {}).get("architecture") or a.get("metadata", {}).get("arch") or "")
 print("# package-extract vs syft on RPM images (%s)\n" % out)
 print(open(out + "/versions.txt").read())
-print("| image | packages (rpm -qa) | package-extract wall s | syft wall s | syft/package-extract wall | package-extract MiB | syft MiB | RSS ratio | sets |")
+print("| image | packages | package-extract wall s | syft wall s | syft/package-extract wall | package-extract MiB | syft MiB | RSS ratio | sets |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
 for name in ("sqlite", "bdb", "ndb"):
     pe = [t("%s/pe-%s-%d.time" % (out, name, i)) for i in range(1, reps + 1)]
@@ -85,10 +85,20 @@ for name in ("sqlite", "bdb", "ndb"):
     pw, sw = statistics.median(r[0] for r in pe), statistics.median(r[0] for r in sy)
     pm, sm = statistics.median(r[1] for r in pe), statistics.median(r[1] for r in sy)
     ours = set(n for n in json.load(open("%s/pe-%s-1.json" % (out, name)))["result"]["rpm"] if not n.startswith("gpg-pubkey"))
-    theirs = set(nevra_syft(a) for a in json.load(open("%s/syft-%s-1.json" % (out, name)))["artifacts"] if a["type"] == "rpm")
+    theirs = set(nevra_syft(a) for a in json.load(open("%s/syft-%s-1.json" % (out, name)))["artifacts"]
+                 if a["type"] == "rpm" and a["name"] != "gpg-pubkey")
     truth = set(l.strip() for l in open("%s/%s-rpm-qa.txt" % (out, name)) if l.strip() and not l.startswith("gpg-pubkey"))
     verdict = []
-    verdict.append("package-extract = rpm" if ours == truth else "package-extract != rpm (%d/%d)" % (len(ours), len(truth)))
-    verdict.append("syft = rpm" if theirs == truth else "syft != rpm (%d/%d: missing %s)" % (len(theirs), len(truth), sorted(truth - theirs)[:3]))
-    print("| %s | %d | %.3f | %.3f | %.1fx | %.0f | %.0f | %.2f | %s |" % (name, len(truth), pw, sw, sw / pw, pm, sm, pm / sm, "; ".join(verdict)))
+    if "dummy database" in open("%s/%s-rpm-qa.err" % (out, name)).read():
+        # Debian's rpm is built without this backend (NDB): compare the two tools only.
+        truth = None
+        verdict.append("rpm cannot read it")
+    else:
+        verdict.append("package-extract = rpm" if ours == truth else "package-extract != rpm (%d/%d)" % (len(ours), len(truth)))
+        verdict.append("syft = rpm" if theirs == truth else "syft != rpm (%d/%d)" % (len(theirs), len(truth)))
+    verdict.append("package-extract = syft" if ours == theirs else "package-extract != syft (only ours %s; only syft's %s)" % (sorted(ours - theirs)[:3], sorted(theirs - ours)[:3]))
+    count = len(truth) if truth is not None else len(ours)
+    # GNU time reports wall time in hundredths: under 0.01 s the ratio is a lower bound.
+    ratio = "%.1fx" % (sw / pw) if pw > 0 else "> %.0fx" % (sw / 0.01)
+    print("| %s | %d | %.2f | %.2f | %s | %.0f | %.0f | %.2f | %s |" % (name, count, pw, sw, ratio, pm, sm, pm / sm, "; ".join(verdict)))
 PY
