@@ -62,17 +62,23 @@ impl fmt::Debug for Digest {
 /// Hashes and counts what is read through it.
 pub struct HashingReader<R> {
     inner: R,
-    hasher: Sha256,
+    hash: Hash,
     count: u64,
     /// Shared with whoever needs progress while a decoder owns this reader.
     progress: Option<Arc<AtomicU64>>,
+}
+
+enum Hash {
+    Computed(Sha256),
+    /// Vouched for by the source, which fails the read itself when the bytes disagree.
+    Known(Digest),
 }
 
 impl<R: Read> HashingReader<R> {
     pub fn new(inner: R) -> Self {
         Self {
             inner,
-            hasher: Sha256::new(),
+            hash: Hash::Computed(Sha256::new()),
             count: 0,
             progress: None,
         }
@@ -86,6 +92,15 @@ impl<R: Read> HashingReader<R> {
         }
     }
 
+    /// Counts without hashing, for a reader that already fails when its bytes do not hash to
+    /// `digest` (a registry download verified as it arrives): hashing twice checks nothing more.
+    pub fn verified_upstream(inner: R, progress: Arc<AtomicU64>, digest: Digest) -> Self {
+        Self {
+            hash: Hash::Known(digest),
+            ..Self::with_progress(inner, progress)
+        }
+    }
+
     pub fn count(&self) -> u64 {
         self.count
     }
@@ -93,14 +108,20 @@ impl<R: Read> HashingReader<R> {
     /// Reads what is left, so the digest covers the whole stream, and returns it.
     pub fn finish(mut self) -> io::Result<(Digest, u64)> {
         io::copy(&mut self, &mut io::sink())?;
-        Ok((Digest::from_hash(self.hasher.finalize().into()), self.count))
+        let digest = match self.hash {
+            Hash::Computed(h) => Digest::from_hash(h.finalize().into()),
+            Hash::Known(d) => d,
+        };
+        Ok((digest, self.count))
     }
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Hash::Computed(h) = &mut self.hash {
+            h.update(&buf[..n]);
+        }
         self.count += n as u64;
         if let Some(p) = &self.progress {
             p.store(self.count, Ordering::Relaxed);

@@ -86,6 +86,7 @@ pub fn walk_layers(
             let expected = Expected {
                 uncompressed: layer.diff_id.clone().filter(|_| layer.digest.is_none()),
                 compressed: layer.digest.clone(),
+                compressed_verified_upstream: blobs.verifies_digests(),
             };
             let index = index_layer_pipelined(i, blob, &expected, &opts.limits, opts.python_files)
                 .map_err(layer_error)?;

@@ -48,6 +48,20 @@ pub struct Expected {
     pub compressed: Option<Digest>,
     /// Of the uncompressed tar (docker-archive `diff_ids`).
     pub uncompressed: Option<Digest>,
+    /// The blob reader itself fails when the bytes do not hash to `compressed`.
+    pub compressed_verified_upstream: bool,
+}
+
+impl Expected {
+    /// Reads `blob`, hashing it unless its source already verifies `compressed`.
+    fn reader<R: Read>(&self, blob: R, progress: Arc<AtomicU64>) -> HashingReader<R> {
+        match &self.compressed {
+            Some(d) if self.compressed_verified_upstream => {
+                HashingReader::verified_upstream(blob, progress, d.clone())
+            }
+            _ => HashingReader::with_progress(blob, progress),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,10 +88,8 @@ pub fn index_layer<R: Read>(
 ) -> Result<LayerIndex, LayerError> {
     let corrupt = |message: String| LayerError::Corrupt { layer, message };
     let consumed = Arc::new(AtomicU64::new(0));
-    let mut compressed = BufReader::with_capacity(
-        256 << 10,
-        HashingReader::with_progress(blob, Arc::clone(&consumed)),
-    );
+    let mut compressed =
+        BufReader::with_capacity(256 << 10, expected.reader(blob, Arc::clone(&consumed)));
     let magic = compressed
         .fill_buf()
         .map_err(|e| corrupt(format!("cannot read the blob: {e}")))?;
@@ -98,12 +110,21 @@ pub fn index_layer<R: Read>(
     if let Err(e @ LayerError::Limit { .. }) = walked {
         return Err(e);
     }
-    let actual = compressed
-        .into_inner()
-        .finish()
-        .map(|(digest, _)| digest)
-        .map_err(|e| corrupt(format!("cannot read the blob to its end: {e}")));
-    conclude(layer, walked, actual, expected, index)
+    let blob = match compressed.into_inner().finish() {
+        Ok((digest, _)) => BlobEnd::Read(digest),
+        Err(e) => BlobEnd::Failed(corrupt(format!("cannot read the blob to its end: {e}"))),
+    };
+    conclude(layer, walked, blob, expected, index)
+}
+
+/// How reading a layer's blob ended.
+enum BlobEnd {
+    /// To its end, with this digest.
+    Read(Digest),
+    /// With an error of the source (or of the reading thread).
+    Failed(LayerError),
+    /// The walker left first.
+    Abandoned,
 }
 
 /// Chunks in flight between two stages of the pipeline, and their sizes.
@@ -134,13 +155,8 @@ pub fn index_layer_pipelined<R: Read + Send>(
     let (compressed_tx, compressed_rx) = mpsc::sync_channel(PIPELINE_CHUNKS);
     let (tx, rx) = mpsc::sync_channel(PIPELINE_CHUNKS);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            read_blob(
-                HashingReader::with_progress(blob, progress),
-                &compressed_tx,
-                &abandoned,
-            )
-        });
+        let reader = scope
+            .spawn(move || read_blob(expected.reader(blob, progress), &compressed_tx, &abandoned));
         let decoder = scope.spawn(move || {
             let mut compressed = ChunkReader::new(compressed_rx);
             let delivered = match compressed.fill_buf() {
@@ -178,18 +194,18 @@ pub fn index_layer_pipelined<R: Read + Send>(
         if let Err(e @ LayerError::Limit { .. }) = walked {
             return Err(e);
         }
-        let actual = match read {
-            Ok(Some(result)) => {
-                result.map_err(|e| corrupt(format!("cannot read the blob to its end: {e}")))
+        let blob = match read {
+            Ok(Some(Ok(digest))) => BlobEnd::Read(digest),
+            Ok(Some(Err(e))) => {
+                BlobEnd::Failed(corrupt(format!("cannot read the blob to its end: {e}")))
             }
-            // The walker ended without a limit hit but before the blob did: its own error says why.
-            Ok(None) => Err(corrupt("the layer ended early".into())),
-            Err(_) => Err(corrupt("the reading thread failed".into())),
+            Ok(None) => BlobEnd::Abandoned,
+            Err(_) => BlobEnd::Failed(corrupt("the reading thread failed".into())),
         };
         if decoded.is_err() {
             return Err(corrupt("the decompressing thread failed".into()));
         }
-        conclude(layer, walked, actual, expected, index)
+        conclude(layer, walked, blob, expected, index)
     })
 }
 
@@ -248,16 +264,27 @@ fn read_full<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 fn conclude(
     layer: usize,
     walked: Result<(), LayerError>,
-    actual: Result<Digest, LayerError>,
+    blob: BlobEnd,
     expected: &Expected,
     mut index: LayerIndex,
 ) -> Result<LayerIndex, LayerError> {
-    let actual = match (actual, &walked) {
-        (Ok(d), _) => d,
-        // A walk error explains a blob that could not be read to its end.
-        (Err(_), Err(_)) => return walked.map(|()| index),
-        (Err(e), Ok(())) => return Err(e),
+    let actual = match (blob, walked) {
+        (BlobEnd::Read(d), walked) => (d, walked),
+        // A source that verifies the digest itself says so by failing the read: its verdict
+        // explains a tar the walk found broken.
+        (BlobEnd::Failed(e), Err(_)) if expected.compressed_verified_upstream => return Err(e),
+        // Otherwise the walk's error explains a blob that could not be read to its end.
+        (BlobEnd::Failed(_) | BlobEnd::Abandoned, Err(e)) => return Err(e),
+        (BlobEnd::Failed(e), Ok(())) => return Err(e),
+        // The walker ended without a limit hit or an error but before the blob did.
+        (BlobEnd::Abandoned, Ok(())) => {
+            return Err(LayerError::Corrupt {
+                layer,
+                message: "the layer ended early".into(),
+            });
+        }
     };
+    let (actual, walked) = actual;
     if let Some(want) = &expected.compressed {
         if *want != actual {
             return Err(LayerError::DigestMismatch {
@@ -877,6 +904,7 @@ mod tests {
             let expected = Expected {
                 compressed: Some(Digest::of(&blob)),
                 uncompressed: Some(Digest::of(&plain)),
+                compressed_verified_upstream: false,
             };
             let idx = both(3, &blob[..], &expected, &Limits::default(), true).expect("indexes");
             assert_eq!(idx.uncompressed_size, plain.len() as u64);
@@ -954,6 +982,7 @@ mod tests {
         let expected = Expected {
             compressed: Some(Digest::of(b"something else")),
             uncompressed: None,
+            compressed_verified_upstream: false,
         };
         let err = both(1, &blob[..], &expected, &Limits::default(), true).expect_err("mismatch");
         assert!(
@@ -963,9 +992,43 @@ mod tests {
         let expected = Expected {
             compressed: None,
             uncompressed: Some(Digest::of(b"other")),
+            compressed_verified_upstream: false,
         };
         let err = both(1, &blob[..], &expected, &Limits::default(), true).expect_err("mismatch");
         assert!(err.to_string().contains("digest mismatch"), "{err}");
+    }
+
+    /// A source that verifies the digest itself is trusted for it, and its read errors (its
+    /// verdict on a mismatch) end the layer.
+    #[test]
+    fn a_digest_verified_upstream_is_not_computed_again() {
+        let blob = gzip(&sample());
+        let vouched = Digest::of(b"what the registry client checked");
+        let expected = Expected {
+            compressed: Some(vouched.clone()),
+            uncompressed: None,
+            compressed_verified_upstream: true,
+        };
+        let idx = both(0, &blob[..], &expected, &Limits::default(), true).expect("indexes");
+        assert_eq!(idx.blob_digest, Some(vouched));
+
+        struct FailsAtTheEnd<'a>(&'a [u8]);
+        impl Read for FailsAtTheEnd<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(io::Error::other("digest mismatch reported by the source"));
+                }
+                let n = self.0.read(buf)?;
+                Ok(n)
+            }
+        }
+        for result in [
+            index_layer(0, FailsAtTheEnd(&blob), &expected, &Limits::default(), true),
+            index_layer_pipelined(0, FailsAtTheEnd(&blob), &expected, &Limits::default(), true),
+        ] {
+            let err = result.expect_err("the source's error ends the layer");
+            assert!(err.to_string().contains("reported by the source"), "{err}");
+        }
     }
 
     #[test]

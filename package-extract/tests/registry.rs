@@ -21,6 +21,22 @@ fn ok(out: &std::process::Output, doc: Option<Value>) -> Value {
     doc.expect("a JSON document")
 }
 
+/// Asserts an input error (exit 3) and returns its message.
+fn input_error(out: &std::process::Output, doc: Option<Value>) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = doc.expect("failure document");
+    assert_eq!(doc["result"]["error_kind"], "input");
+    doc["result"]["error_msg"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 #[test]
 fn anonymous_pull_gives_the_same_inventory_as_the_layout() {
     let registry = Registry::start(None);
@@ -45,24 +61,43 @@ fn anonymous_pull_gives_the_same_inventory_as_the_layout() {
     assert_eq!(comparable(&ok(&out, doc)), comparable(&local));
 }
 
+/// The registry serves a layer whose stored bytes were changed after the push: the download's
+/// verification (not a second hash of ours) ends the run with an input error naming the digest.
+#[test]
+fn a_blob_corrupted_in_the_registry_is_rejected() {
+    let registry = Registry::start(None);
+    registry.push(&sample_ref(), "sample:1.0", &[]);
+    let blobs = registry.storage().join("docker/registry/v2/blobs/sha256");
+    // The largest blob is a layer (the config and manifest are small).
+    let largest = std::fs::read_dir(&blobs)
+        .expect("blob directory")
+        .flat_map(|d| std::fs::read_dir(d.expect("entry").path()).expect("prefix directory"))
+        .map(|e| e.expect("entry").path().join("data"))
+        .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .expect("a blob");
+    let mut bytes = std::fs::read(&largest).expect("blob");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&largest, &bytes).expect("write blob");
+    let (out, doc) = extract(
+        &["-i", &format!("docker://{}/sample:1.0", registry.addr)],
+        &[],
+    );
+    let msg = input_error(&out, doc);
+    let hex = largest
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .expect("hex");
+    assert!(msg.contains("igest") && msg.contains(hex), "{msg}");
+}
+
 #[test]
 fn missing_images_and_unreachable_registries_are_clear_errors() {
     let registry = Registry::start(None);
     let (out, doc) = extract(&["-i", &format!("docker://{}/nope:1", registry.addr)], &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = doc.expect("failure document");
-    assert_eq!(doc["result"]["error_kind"], "input");
-    assert!(
-        doc["result"]["error_msg"]
-            .as_str()
-            .is_some_and(|m| m.contains("not found")),
-        "{doc}"
-    );
+    let msg = input_error(&out, doc);
+    assert!(msg.contains("not found"), "{msg}");
 
     let port = support::free_port();
     let (out, doc) = extract(&["-i", &format!("docker://127.0.0.1:{port}/x:1")], &[]);

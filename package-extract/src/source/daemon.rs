@@ -143,6 +143,7 @@ fn read_archive(body: Box<dyn Read + Send>, opts: &Options) -> Result<Archive, A
         let expected = Expected {
             compressed,
             uncompressed: None,
+            compressed_verified_upstream: false,
         };
         let index = index_layer(n, reader, &expected, &opts.limits, opts.python_files)
             .map_err(layer_error)?;

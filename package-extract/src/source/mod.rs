@@ -50,6 +50,12 @@ pub struct Image {
 /// Opens layer blobs. Implementations are shared between the threads that walk layers.
 pub trait BlobStore: Sync {
     fn open(&self, layer: &LayerDescriptor) -> std::io::Result<Box<dyn Read + Send + '_>>;
+
+    /// Whether the readers `open` returns fail by themselves on a blob that does not hash to
+    /// its digest, so that the layer walk need not hash it again.
+    fn verifies_digests(&self) -> bool {
+        false
+    }
 }
 
 /// Why an image could not be read; each variant maps onto an exit code.

@@ -285,6 +285,12 @@ impl BlobStore for RegistryBlobs {
             current: bytes::Bytes::new(),
         }))
     }
+
+    /// oci-client's blob stream hashes the bytes as they arrive and ends in an error when they
+    /// do not match the digest the download was asked for.
+    fn verifies_digests(&self) -> bool {
+        true
+    }
 }
 
 /// Reads a download's chunks from a walker thread (blocking while the network catches up).

@@ -98,6 +98,11 @@ impl Registry {
         }
     }
 
+    /// The registry's filesystem storage (`docker/registry/v2/blobs/sha256/<2>/<hex>/data`).
+    pub fn storage(&self) -> PathBuf {
+        self._dir.path().join("data")
+    }
+
     /// `skopeo copy` from a source transport reference into this registry.
     pub fn push(&self, source: &str, name: &str, extra: &[&str]) {
         require("skopeo");
