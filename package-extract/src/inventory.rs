@@ -114,7 +114,8 @@ pub fn layer_error(e: LayerError) -> AnalyzerError {
     AnalyzerError::input(e.to_string()).with_hint(hint)
 }
 
-pub(crate) fn assemble(image: Option<Image>, indexes: Vec<LayerIndex>) -> Walked {
+/// Overlays the layers' indexes (in manifest order) into the image's file tree.
+pub fn assemble(image: Option<Image>, indexes: Vec<LayerIndex>) -> Walked {
     let layers = indexes
         .iter()
         .map(|i| LayerSummary {

@@ -179,7 +179,8 @@ pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
     Ok(common::Analysis::standalone(report, document))
 }
 
-fn build_report(walked: &Walked) -> Report {
+/// Runs every cataloger over the overlaid tree and gathers their results.
+pub fn build_report(walked: &Walked) -> Report {
     let image = walked.image.as_ref();
     let layers = image
         .map(|i| {
