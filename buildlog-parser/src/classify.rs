@@ -168,6 +168,14 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             true,
             X::Package,
         ),
+        // pip before 19: "demo 1.0 requires Python '>=3.99' but the running Python is 3.9.2".
+        sig(
+            r"^([A-Za-z0-9][A-Za-z0-9._-]*) requires Python '[^']*' but the running Python is",
+            RequiresPython,
+            71,
+            true,
+            X::Package,
+        ),
         sig(
             r"^Package '([^']+)' requires a different Python",
             RequiresPython,
@@ -175,16 +183,17 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             true,
             X::Package,
         ),
-        // pip's legacy resolver installs a conflicting set and says so (exit 0).
+        // pip's legacy resolver installs a conflicting set and says so (exit 0); pip 10 to 18
+        // without the "ERROR: ".
         sig(
-            r"^ERROR: ([A-Za-z0-9][A-Za-z0-9._-]*) \S+ has requirement .+, but you'll have .+ which is incompatible\.?$",
+            r"^(?:ERROR: )?([A-Za-z0-9][A-Za-z0-9._-]*) \S+ has requirement .+, but you'll have .+ which is incompatible\.?$",
             ResolutionImpossible,
             60,
             true,
             X::Package,
         ),
         sig(
-            r"^ERROR: \S+ \S+ has requirement .+, but you'll have .+ which is incompatible",
+            r"^(?:ERROR: )?\S+ \S+ has requirement .+, but you'll have .+ which is incompatible",
             ResolutionImpossible,
             60,
             false,

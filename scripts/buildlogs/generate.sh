@@ -44,6 +44,8 @@ for v in "${OLD_PIPS[@]}" "${PIP_VERSIONS[@]}"; do
   python3 -m pip download -q --no-deps --only-binary :all: -d "$work/pips" "pip==$v"
 done
 python3 -m pip download -q --no-deps --only-binary :all: -d "$work/wheels" setuptools
+# and the newest setuptools that still runs on the old pips' CPython 3.9.
+python3 -m pip download -q --no-deps --only-binary :all: --python-version 3.9 -d "$work/wheels" setuptools
 python3 -m pip download -q --no-deps --only-binary :all: -d "$work/micropipenv" micropipenv
 python3 -m venv "$work/tools"
 "$work/tools/bin/python" -m pip install -q pipenv uv
@@ -105,6 +107,8 @@ stabilize() {
     -e 's#/tmp/(pip-[a-z-]+-)[a-z0-9_]{8}\b#/tmp/\1XXXXXXXX#g' \
     -e 's#(/tmp/pip-[a-z-]+-XXXXXXXX/[A-Za-z0-9._-]+)_[0-9a-f]{32}#\1_XXXXXXXX#g' \
     -e 's#/\.tmp[A-Za-z0-9]{6}\b#/.tmpXXXXXX#g' \
+    -e 's#/tmp/pip-[a-z0-9_]{8}-([a-z]+)\b#/tmp/pip-XXXXXXXX-\1#g' \
+    -e 's#\b(object at 0x)[0-9a-f]{8,16}\b#\1XXXXXXXXXXXX#g' \
     -e 's#\b(pipenv-)[a-z0-9_]{8}-#\1XXXXXXXX-#g' \
     "$@"
 }
@@ -119,43 +123,65 @@ lock_bad_hash() {
   python3 "$here/make_lock.py" "$work/index" "$index" "$1" --bad-hash demo-greeting demo-app==0.4.0 demo-greeting==1.3.0
 }
 
-# [SETUP=function] [EXTRA=micropipenv] [QUIET=reason] run_case NAME PIP EXPECT TOOL -- COMMAND...
+# [SETUP=function] [EXTRA=micropipenv] [QUIET=reason] [ROOT=dir] run_case NAME PIP EXPECT TOOL -- COMMAND...
 # Runs COMMAND in a fresh venv (with pip PIP, or the venv's own for "bundled"), from a fresh
 # working directory that SETUP fills, and keeps the log and its ground truth. QUIET says why the
 # log cannot name everything that was installed (kept in installed-not-in-log). EXPECT lists the
-# errors the log shows, ';' between errors.
+# errors the log shows, ';' between errors. With ROOT, the venv is made by that root filesystem's
+# python3 and COMMAND runs chrooted into it (same network, so the loopback indexes answer); its
+# paths are the same /tmp/buildlogs/... that stabilize writes for the host's runs.
 run_case() {
   local name=$1 pip=$2 expect=$3 tool=$4
   shift 5
   if [[ -n $ONLY && ! $name =~ $ONLY ]]; then return 0; fi
-  local venv="$work/venvs/$name" proj="$work/projects/$name" dir="$out/$name" rc
-  python3 -m venv "$venv"
+  local root=${ROOT:-} inside="$work" dir="$out/$name" rc
+  [[ -z $root ]] || inside=/tmp/buildlogs
+  local venv="$inside/venvs/$name" proj="$inside/projects/$name"
+  local host_venv="$root$venv" host_proj="$root$proj" pips="$work/pips"
+  local -a python vpython
+  if [[ -n $root ]]; then
+    python=(chroot "$root" /usr/bin/python3)
+    pips=/tmp/buildlogs/pips
+    mkdir -p "$root$pips" && cp -n "$work"/pips/*.whl "$root$pips/"
+  else
+    python=(python3)
+  fi
+  "${python[@]}" -m venv "$venv"
+  vpython=("$venv/bin/python")
+  [[ -z $root ]] || vpython=(chroot "$root" "$venv/bin/python")
   if [[ $pip != bundled ]]; then
-    "$venv/bin/python" -m pip install -q --no-index --find-links "$work/pips" "pip==$pip"
+    "${vpython[@]}" -m pip install -q --no-index --find-links "$pips" "pip==$pip"
   fi
   if [[ ${EXTRA:-} == micropipenv ]]; then
-    "$venv/bin/python" -m pip install -q --no-index --find-links "$work/micropipenv" micropipenv
+    "${vpython[@]}" -m pip install -q --no-index --find-links "$work/micropipenv" micropipenv
   fi
-  mkdir -p "$proj"
-  if [[ -n ${SETUP:-} ]]; then "$SETUP" "$proj"; fi
+  mkdir -p "$host_proj"
+  if [[ -n ${SETUP:-} ]]; then "$SETUP" "$host_proj"; fi
   rm -rf "$dir"
   mkdir -p "$dir"
   set +e
-  (cd "$proj" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$work/tools/bin:$PATH" timeout 600 "$@") \
-    >"$dir/input.log" 2>&1
+  if [[ -n $root ]]; then
+    # Each case its own pip cache: pip before 19 reads PIP_NO_CACHE_DIR=1 as a cache path.
+    chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH="$venv/bin:/usr/bin:/bin" VIRTUAL_ENV="$venv" \
+      PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 XDG_CACHE_HOME="$inside/cache/$name" \
+      /bin/sh -c 'cd "$1" && shift && exec timeout 600 "$@"' sh "$proj" "$@" >"$dir/input.log" 2>&1
+  else
+    (cd "$proj" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$work/tools/bin:$PATH" timeout 600 "$@") \
+      >"$dir/input.log" 2>&1
+  fi
   rc=$?
   set -e
-  python3 -m pip freeze --path "$venv/lib/python3.11/site-packages" --all \
-    --exclude pip --exclude setuptools --exclude micropipenv >"$dir/freeze.txt"
+  python3 -m pip freeze --path "$(echo "$host_venv"/lib/python3.*/site-packages)" --all \
+    --exclude pip --exclude setuptools --exclude micropipenv --exclude pkg-resources >"$dir/freeze.txt"
   python3 -c 'import json, sys; print(json.dumps({"command": " ".join(sys.argv[3:]), "exit_code": int(sys.argv[1]), "tool": sys.argv[2]}, sort_keys=True))' \
     "$rc" "$tool" "$@" >"$dir/truth.json"
   printf '%s' "$expect" | tr ';' '\n' | sed 's/^ *//; s/ *$//; /^$/d' >"$dir/expect-errors"
   printf 'parse\n-i\ninput.log\n' >"$dir/cmd"
   if [[ -n ${QUIET:-} ]]; then printf '%s\n' "$QUIET" >"$dir/installed-not-in-log"; fi
   local kept=("$dir/input.log" "$dir/truth.json")
-  if [[ -n $(ls -A "$proj") ]]; then
+  if [[ -n $(ls -A "$host_proj") ]]; then
     mkdir -p "$dir/project"
-    cp "$proj"/* "$dir/project/"
+    cp "$host_proj"/* "$dir/project/"
     kept+=("$dir"/project/*)
   fi
   stabilize "${kept[@]}"
@@ -173,38 +199,71 @@ run_case pip-install-success bundled "" "pip (bundled)" -- pip install --index-u
 run_case pip-no-matching-distribution bundled "no-matching-distribution package=demo-greeting" "pip (bundled)" -- \
   pip install --index-url "$index" demo-greeting==2.0
 
-# Releases too old for Python 3.11: what they print is a real log too.
+# Releases too old for Python 3.11: what they print there is a real log too.
 for v in "${OLD_PIPS[@]}"; do
   run_case "pip-$v-crash-on-python3.11" "$v" "other" "pip $v" -- pip install --index-url "$index" demo-app
 done
 
-for v in "${PIP_VERSIONS[@]}"; do
-  p="pip-$v"
+# pip_cases VERSION TOOL: every failure mode, and a success, with that pip.
+pip_cases() {
+  local v=$1 tool=$2 p="pip-$1" listed conflict="resolution-impossible"
   # pip before 22 says nothing at its default verbosity about releases the index marks as
   # needing another Python: it only finds "no matching distribution".
   case $v in
-    19.* | 20.* | 21.*) listed="no-matching-distribution package=demo-future" ;;
+    9.* | 1[0-9].* | 2[01].*) listed="no-matching-distribution package=demo-future" ;;
     *) listed="requires-python package=demo-future" ;;
   esac
-  run_case "$p-success" "$v" "" "pip $v" -- pip install --index-url "$index" demo-app
-  run_case "$p-no-matching-distribution" "$v" "no-matching-distribution package=demo-greeting" "pip $v" -- \
+  # Before the 2020 resolver, pip installs the first pin it meets and goes on: pip 10 to 20.2
+  # print the broken requirement afterwards, pip 9 says nothing at all.
+  [[ $v != 9.* ]] || conflict=""
+  run_case "$p-success" "$v" "" "$tool" -- pip install --index-url "$index" demo-app
+  run_case "$p-no-matching-distribution" "$v" "no-matching-distribution package=demo-greeting" "$tool" -- \
     pip install --index-url "$index" demo-greeting==2.0
-  run_case "$p-missing-header" "$v" "build-failure package=demo-cext missing=nonexistent_header.h" "pip $v" -- \
+  run_case "$p-missing-header" "$v" "build-failure package=demo-cext missing=nonexistent_header.h" "$tool" -- \
     pip install --index-url "$index" demo-cext
-  run_case "$p-setup-raises" "$v" "metadata-generation-failed package=demo-broken-setup" "pip $v" -- \
+  run_case "$p-setup-raises" "$v" "metadata-generation-failed package=demo-broken-setup" "$tool" -- \
     pip install --index-url "$index" demo-broken-setup
-  SETUP=requirements_bad_hash run_case "$p-hash-mismatch" "$v" "hash-mismatch package=demo-greeting" "pip $v" -- \
+  SETUP=requirements_bad_hash run_case "$p-hash-mismatch" "$v" "hash-mismatch package=demo-greeting" "$tool" -- \
     pip install --index-url "$index" -r requirements.txt
-  run_case "$p-resolution-impossible" "$v" "resolution-impossible" "pip $v" -- \
+  run_case "$p-resolution-impossible" "$v" "$conflict" "$tool" -- \
     pip install --index-url "$index" demo-left demo-right
-  run_case "$p-requires-python" "$v" "$listed" "pip $v" -- pip install --index-url "$index" demo-future
-  run_case "$p-requires-python-metadata" "$v" "requires-python package=demo-future-unlisted" "pip $v" -- \
+  run_case "$p-requires-python" "$v" "$listed" "$tool" -- pip install --index-url "$index" demo-future
+  run_case "$p-requires-python-metadata" "$v" "requires-python package=demo-future-unlisted" "$tool" -- \
     pip install --index-url "$index" demo-future-unlisted
-  run_case "$p-unreachable-index" "$v" "network package=demo-app" "pip $v" -- \
+  run_case "$p-unreachable-index" "$v" "network package=demo-app" "$tool" -- \
     pip install --index-url "$unreachable" demo-app
-  run_case "$p-tls-untrusted" "$v" "tls-verification package=demo-app" "pip $v" -- \
+  run_case "$p-tls-untrusted" "$v" "tls-verification package=demo-app" "$tool" -- \
     pip install --index-url "$tls_index" demo-app
+}
+
+for v in "${PIP_VERSIONS[@]}"; do
+  pip_cases "$v" "pip $v"
 done
+
+# The old releases run on Debian 11's CPython 3.9, in a root filesystem that debootstrap makes
+# (OLD_PYTHON_ROOT reuses one made before). It has a compiler and Python's headers, as the host.
+old_cases=$(for v in "${OLD_PIPS[@]}"; do
+  printf "pip-$v-%s\n" success no-matching-distribution missing-header setup-raises hash-mismatch \
+    resolution-impossible requires-python requires-python-metadata unreachable-index tls-untrusted
+done)
+if [[ -z $ONLY || -n $(grep -E -- "$ONLY" <<<"$old_cases") ]]; then
+  old_root=${OLD_PYTHON_ROOT:-$work/bullseye}
+  if [[ ! -x $old_root/usr/bin/python3 ]]; then
+    # The Debian mirror this machine's apt uses (MIRROR overrides it).
+    mirror=${MIRROR:-$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
+      awk '/^URIs:/ && $2 ~ /\/debian\/?$/ {print $2; exit} /^deb / && $2 ~ /\/debian\/?$/ {print $2; exit}')}
+    [[ -n $mirror ]] || { echo "no Debian mirror in apt's sources: set MIRROR" >&2; exit 1; }
+    debootstrap --variant=minbase --include=python3,python3-venv,python3-dev,gcc,libc6-dev \
+      bullseye "$old_root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+      { tail "$work/debootstrap.log" >&2; exit 1; }
+  fi
+  grep -q localhost "$old_root/etc/hosts" 2>/dev/null || printf '127.0.0.1 localhost\n' >>"$old_root/etc/hosts"
+  old_python=$(chroot "$old_root" /usr/bin/python3 -c 'import platform; print(platform.python_version())')
+  for v in "${OLD_PIPS[@]}"; do
+    ROOT=$old_root pip_cases "$v" "pip $v (CPython $old_python, Debian 11)"
+  done
+  rm -rf "$old_root/tmp/buildlogs"
+fi
 
 # micropipenv, as Thoth's s2i images run it: installed beside the application, reading
 # Pipfile.lock; through its console script and as a module.

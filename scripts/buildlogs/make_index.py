@@ -14,7 +14,9 @@ in one way each:
   as real indexes do;
 - demo-future-unlisted: the same, but only in the wheel's metadata.
 
-EXTRA_WHEEL files (setuptools, for build isolation) are served under their projects.
+EXTRA_WHEEL files (setuptools, for build isolation) are served under their projects, with the
+Requires-Python of their metadata on the index page, so that an old interpreter's pip picks a
+release that still supports it.
 The index pages carry `#sha256=` fragments as real indexes do. Every archive is byte-for-byte
 reproducible (fixed timestamps), so hashes in lock files stay valid between runs.
 """
@@ -127,6 +129,17 @@ def write_sdist(directory: str, name: str, sources: dict) -> str:
     return filename
 
 
+def wheel_requires_python(path: str) -> str:
+    with zipfile.ZipFile(path) as whl:
+        name = next(n for n in whl.namelist() if n.endswith(".dist-info/METADATA"))
+        for line in whl.read(name).decode("utf-8", "replace").splitlines():
+            if not line:
+                break
+            if line.lower().startswith("requires-python:"):
+                return line.split(":", 1)[1].strip()
+    return ""
+
+
 def project_of(wheel_filename: str) -> str:
     return re.sub(r"[-_.]+", "-", os.path.basename(wheel_filename).split("-")[0]).lower()
 
@@ -152,6 +165,9 @@ def main(root: str, extra: list) -> None:
         name = project_of(path)
         shutil.copy(path, directory(name))
         projects.setdefault(name, []).append(os.path.basename(path))
+        python = wheel_requires_python(path)
+        if python:
+            requires_python[os.path.basename(path)] = python
     for name, files in projects.items():
         links = []
         for f in sorted(files):
