@@ -49,7 +49,7 @@ pub fn parse_reader<R: Read>(
             let mut lines = input::Lines::new(reader)?;
             let mut parser = Parser::new();
             while let Some(line) = lines.next_line()? {
-                parser.push_line(&line);
+                parser.push_line(line);
             }
             Ok(parser.finish())
         }
