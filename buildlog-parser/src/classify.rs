@@ -1064,6 +1064,39 @@ mod tests {
         );
     }
 
+    /// The guards and the screen are derived to be necessary conditions; this checks it on every
+    /// line of the real logs under testdata (as read, and trimmed).
+    #[test]
+    fn guards_never_reject_a_match() {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/buildlog-parser");
+        let mut checked = 0;
+        for dir in std::fs::read_dir(root).expect("testdata").flatten() {
+            let Ok(bytes) = std::fs::read(dir.path().join("input.log")) else {
+                continue;
+            };
+            for line in String::from_utf8_lossy(&bytes).lines() {
+                for text in [line, line.trim()] {
+                    let candidates = super::SIGNATURE_SCREEN.candidates(text);
+                    for p in [&*super::CAUSE, &*super::OWN_CRASH, &*super::WARNING] {
+                        if p.regex().is_match(text) {
+                            checked += 1;
+                            assert!(p.may_match(text), "{} rejected {text:?}", p.as_str());
+                        }
+                    }
+                    for (i, s) in super::SIGNATURES.iter().enumerate() {
+                        if s.re.regex().is_match(text) {
+                            checked += 1;
+                            assert!(s.re.may_match(text), "{} rejected {text:?}", s.re.as_str());
+                            assert!(candidates.contains(i), "screen dropped {}", s.re.as_str());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} matches checked");
+    }
+
     fn kinds_of(r: &crate::BuildLogReport) -> Vec<(ErrorKind, Option<String>)> {
         r.errors
             .iter()

@@ -128,6 +128,12 @@ impl Pattern {
     pub fn as_str(&self) -> &str {
         self.re.as_str()
     }
+
+    /// The bare regex, for tests that check the guard against it.
+    #[cfg(test)]
+    pub fn regex(&self) -> &Regex {
+        &self.re
+    }
 }
 
 /// Which patterns of a table can match a text, decided by one scan for all their literals.
