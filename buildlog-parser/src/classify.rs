@@ -11,10 +11,9 @@
 use std::sync::LazyLock;
 
 use common::python::normalize_name;
-use regex::Regex;
 
 use crate::collector::{Collector, Line, Role, split_requirement};
-use crate::normalize::re;
+use crate::pattern::{Pattern, Screen};
 use crate::report::{BuildError, ErrorKind, MissingKind};
 
 /// Blocks of the same package closer than this many lines are one failure.
@@ -52,7 +51,7 @@ enum Extract {
 }
 
 struct Signature {
-    re: Regex,
+    re: Pattern,
     kind: ErrorKind,
     /// Higher wins within a block. Causes outrank the summaries that follow them.
     priority: u8,
@@ -63,7 +62,7 @@ struct Signature {
 
 fn sig(pattern: &str, kind: ErrorKind, priority: u8, opens: bool, extract: Extract) -> Signature {
     Signature {
-        re: re(pattern),
+        re: Pattern::new(pattern),
         kind,
         priority,
         opens,
@@ -344,29 +343,39 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
     ]
 });
 
+/// Which signatures can match a line, in their order.
+static SIGNATURE_SCREEN: LazyLock<Screen> =
+    LazyLock::new(|| Screen::new(SIGNATURES.iter().map(|s| s.re.as_str())));
+
 /// Lines that look like errors but report a harmless condition, and pip's `INFO:` narration
 /// (`INFO: pip is looking at multiple versions of <Python from Requires-Python> ...` is no
 /// Requires-Python failure).
-static NOT_ERRORS: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static NOT_ERRORS: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"^ERROR: pip's dependency resolver does not currently take into account|^ERROR: pip's legacy dependency resolver does not consider|^INFO: ",
     )
 });
 /// An installer's own crash starts at the left margin; indented tracebacks are the output of a
 /// subprocess (setup.py, byte-compiling) that the installer may well survive.
-static OWN_CRASH: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:Traceback \(most recent call last\):$|(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception): )")
+static OWN_CRASH: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"^(?:Traceback \(most recent call last\):$|(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception): )",
+    )
 });
 /// A cause seen this close before a block opens belongs to it (pip prints the subprocess'
 /// traceback, then its own error).
 const CAUSE_LOOKBACK: usize = 30;
-static WARNING: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:WARNING|Warning|warning):"));
-static CAUSE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:[\w.]+\.)?([A-Z]\w*(?:Error|Exception)|KeyboardInterrupt|SystemExit)(?:: (.*))?$")
+static WARNING: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^(?:WARNING|Warning|warning):"));
+static CAUSE: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"^(?:[\w.]+\.)?([A-Z]\w*(?:Error|Exception)|KeyboardInterrupt|SystemExit)(?:: (.*))?$",
+    )
 });
-static CONFLICT_ITEM: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:\S+ \S+ depends on .+|The user requested .+)"));
-static DIGEST: LazyLock<Regex> = LazyLock::new(|| re(r"^((?:sha\d+|md5):[0-9a-fA-F]{16,})$"));
+static CONFLICT_ITEM: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(?:\S+ \S+ depends on .+|The user requested .+)"));
+static DIGEST: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^((?:sha\d+|md5):[0-9a-fA-F]{16,})$"));
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pending {
@@ -444,8 +453,13 @@ impl Classifier {
         }
         let is_warning = WARNING.is_match(t);
         let mut relevant = false;
-        for s in SIGNATURES.iter() {
-            let Some(m) = crate::normalize::captures(&s.re, t) else {
+        // One scan for the literals of all signatures instead of a search per signature.
+        let candidates = SIGNATURE_SCREEN.candidates(t);
+        for (i, s) in SIGNATURES.iter().enumerate() {
+            if !candidates.contains(i) {
+                continue;
+            }
+            let Some(m) = s.re.captures(t) else {
                 continue;
             };
             if self.block.is_none() {
@@ -622,7 +636,7 @@ impl Block {
                 }
             }
             Pending::Expected | Pending::Actual => {
-                if let Some(d) = crate::normalize::captures(&DIGEST, t).and_then(|m| m.get(1)) {
+                if let Some(d) = DIGEST.captures(t).and_then(|m| m.get(1)) {
                     if self.pending == Pending::Expected {
                         if self.expected.len() < MAX_HASHES {
                             self.expected.push(d.as_str().to_owned());
@@ -1057,6 +1071,39 @@ mod tests {
             kinds_of(&unreachable),
             vec![(ErrorKind::Network, Some("demo-app".into()))]
         );
+    }
+
+    /// The guards and the screen are derived to be necessary conditions; this checks it on every
+    /// line of the real logs under testdata (as read, and trimmed).
+    #[test]
+    fn guards_never_reject_a_match() {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/buildlog-parser");
+        let mut checked = 0;
+        for dir in std::fs::read_dir(root).expect("testdata").flatten() {
+            let Ok(bytes) = std::fs::read(dir.path().join("input.log")) else {
+                continue;
+            };
+            for line in String::from_utf8_lossy(&bytes).lines() {
+                for text in [line, line.trim()] {
+                    let candidates = super::SIGNATURE_SCREEN.candidates(text);
+                    for p in [&*super::CAUSE, &*super::OWN_CRASH, &*super::WARNING] {
+                        if p.regex().is_match(text) {
+                            checked += 1;
+                            assert!(p.may_match(text), "{} rejected {text:?}", p.as_str());
+                        }
+                    }
+                    for (i, s) in super::SIGNATURES.iter().enumerate() {
+                        if s.re.regex().is_match(text) {
+                            checked += 1;
+                            assert!(s.re.may_match(text), "{} rejected {text:?}", s.re.as_str());
+                            assert!(candidates.contains(i), "screen dropped {}", s.re.as_str());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} matches checked");
     }
 
     fn kinds_of(r: &crate::BuildLogReport) -> Vec<(ErrorKind, Option<String>)> {

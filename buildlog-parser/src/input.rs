@@ -102,6 +102,8 @@ pub struct Lines<'a> {
     reader: Box<dyn BufRead + 'a>,
     encoding: Encoding,
     bytes: Vec<u8>,
+    /// The line last returned, decoded: one buffer reused for every line.
+    line: String,
     /// UTF-16: an odd byte left over from the previous buffer.
     carry: Option<u8>,
     done: bool,
@@ -115,6 +117,7 @@ impl<'a> Lines<'a> {
             reader,
             encoding,
             bytes: Vec::new(),
+            line: String::new(),
             carry: None,
             done: false,
         })
@@ -125,7 +128,7 @@ impl<'a> Lines<'a> {
     }
 
     /// The next line, or `None` at the end of the input.
-    pub fn next_line(&mut self) -> io::Result<Option<String>> {
+    pub fn next_line(&mut self) -> io::Result<Option<&str>> {
         if self.done {
             return Ok(None);
         }
@@ -135,7 +138,7 @@ impl<'a> Lines<'a> {
         }
     }
 
-    fn next_utf8(&mut self) -> io::Result<Option<String>> {
+    fn next_utf8(&mut self) -> io::Result<Option<&str>> {
         self.bytes.clear();
         let mut saw_any = false;
         loop {
@@ -145,7 +148,7 @@ impl<'a> Lines<'a> {
                 break;
             }
             saw_any = true;
-            let (chunk, found) = match buf.iter().position(|&b| b == b'\n') {
+            let (chunk, found) = match memchr::memchr(b'\n', buf) {
                 Some(i) => (&buf[..i], Some(i + 1)),
                 None => (buf, None),
             };
@@ -161,10 +164,15 @@ impl<'a> Lines<'a> {
         if !saw_any && self.bytes.is_empty() {
             return Ok(None);
         }
-        Ok(Some(String::from_utf8_lossy(&self.bytes).into_owned()))
+        self.line.clear();
+        match std::str::from_utf8(&self.bytes) {
+            Ok(text) => self.line.push_str(text),
+            Err(_) => self.line.push_str(&String::from_utf8_lossy(&self.bytes)),
+        }
+        Ok(Some(&self.line))
     }
 
-    fn next_utf16(&mut self) -> io::Result<Option<String>> {
+    fn next_utf16(&mut self) -> io::Result<Option<&str>> {
         // Code units of the current line; decoded lossily at the end so surrogate pairs split
         // across buffer boundaries still decode.
         let mut units: Vec<u16> = Vec::new();
@@ -212,11 +220,10 @@ impl<'a> Lines<'a> {
         if !saw_any && units.is_empty() {
             return Ok(None);
         }
-        Ok(Some(
-            char::decode_utf16(units)
-                .map(|r| r.unwrap_or('\u{fffd}'))
-                .collect(),
-        ))
+        self.line.clear();
+        self.line
+            .extend(char::decode_utf16(units).map(|r| r.unwrap_or('\u{fffd}')));
+        Ok(Some(&self.line))
     }
 }
 
@@ -230,7 +237,7 @@ pub fn read_all_text<R: Read>(reader: R) -> io::Result<String> {
             text.push('\n');
         }
         first = false;
-        text.push_str(&line);
+        text.push_str(line);
     }
     Ok(text)
 }

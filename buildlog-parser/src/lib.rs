@@ -16,7 +16,9 @@ pub mod classify;
 pub mod cli;
 pub mod collector;
 pub mod input;
+mod literals;
 pub mod normalize;
+mod pattern;
 pub mod recognize;
 pub mod report;
 
@@ -47,7 +49,7 @@ pub fn parse_reader<R: Read>(
             let mut lines = input::Lines::new(reader)?;
             let mut parser = Parser::new();
             while let Some(line) = lines.next_line()? {
-                parser.push_line(&line);
+                parser.push_line(line);
             }
             Ok(parser.finish())
         }
@@ -102,12 +104,12 @@ impl Parser {
             });
             self.collector.run += 1;
         }
-        let text = normalized.text.as_str();
+        let text: &str = &normalized.text;
         let line = Line {
             number: self.line_number,
             text,
             trimmed: text.trim(),
-            quiet: matches!(normalized.level.as_deref(), Some("DEBUG" | "INFO")),
+            quiet: matches!(normalized.level, Some("DEBUG" | "INFO")),
         };
         let entry_before = self.collector.open_entry_index();
         let role = self.recognizers.line(&line, &mut self.collector);

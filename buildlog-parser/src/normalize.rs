@@ -4,9 +4,13 @@
 //! Prefixes stack (a BuildKit step inside a CI job adds its own to the CI timestamp), so they are
 //! stripped repeatedly, a bounded number of times, until none applies.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
+
+use crate::pattern::{Pattern, re};
 
 /// A container build step announced by buildah, podman or docker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,12 +22,13 @@ pub struct StepLine {
 
 /// The normalised text of a line and what normalisation recognised on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Normalized {
-    pub text: String,
+pub struct Normalized<'a> {
+    /// Borrowed from the raw line unless colour codes had to be cut out of it.
+    pub text: Cow<'a, str>,
     pub step: Option<StepLine>,
     /// The level of a Python logging record (`DEBUG`, `INFO`, ...) when a logging prefix was
     /// removed. Libraries such as thamos log failures they handled at DEBUG: not build errors.
-    pub level: Option<String>,
+    pub level: Option<&'static str>,
 }
 
 static ANSI: LazyLock<Regex> = LazyLock::new(|| {
@@ -31,104 +36,150 @@ static ANSI: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 });
 
-/// Each entry removes one kind of prefix; the group `rest` (if any) is the remaining text.
-static PREFIXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    [
+/// One kind of prefix, and a test every line it applies to passes (most lines start with a
+/// letter or indentation, and are then spared the regex).
+struct Prefix {
+    may_start: fn(&str) -> bool,
+    re: Pattern,
+}
+
+fn any(_: &str) -> bool {
+    true
+}
+
+/// `\d` is Unicode's decimal digits: `is_numeric` holds for all of them (and a few more).
+fn digit_first(text: &str) -> bool {
+    text.chars().next().is_some_and(char::is_numeric)
+}
+
+/// Each entry removes one kind of prefix; the group `level` (or `level2`, `level3`), if any, is
+/// the record's logging level.
+static PREFIXES: LazyLock<Vec<Prefix>> = LazyLock::new(|| {
+    let prefix = |may_start: fn(&str) -> bool, pattern: &str| Prefix {
+        may_start,
+        re: Pattern::new(pattern),
+    };
+    vec![
         // RFC 3339 timestamps of kubectl --timestamps, OpenShift and GitHub Actions.
-        r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})? ?",
+        prefix(
+            digit_first,
+            r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})? ?",
+        ),
         // Docker BuildKit plain progress: `#8 12.34 `.
-        r"^#\d+ \d+(?:\.\d+)? ",
+        prefix(any, r"^#\d+ \d+(?:\.\d+)? "),
         // OpenShift console copies: `  | `.
-        r"^ {0,8}\| ",
+        prefix(
+            |text| text.trim_start_matches(' ').starts_with("| "),
+            r"^ {0,8}\| ",
+        ),
         // micropipenv's basicConfig: `%(asctime)s %(name)-12s %(levelname)-6s ` with `%m-%d-%y %H:%M:%S`.
-        r"^\d{2}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [\w.]+ +(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) +",
+        prefix(
+            digit_first,
+            r"^\d{2}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [\w.]+ +(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) +",
+        ),
         // Python logging with an ISO-like asctime, thoth-common's `[pid] LEVEL name: ` or
         // `- name - LEVEL - ` after it.
-        r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[,.]\d+)? (?:\[\d+\] +)?(?:(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) +[\w.]+: |- [\w.]+ - (?P<level2>DEBUG|INFO|WARNING|ERROR|CRITICAL) - |(?P<level3>DEBUG|INFO|WARNING|ERROR|CRITICAL) +)?",
+        prefix(
+            digit_first,
+            r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[,.]\d+)? (?:\[\d+\] +)?(?:(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) +[\w.]+: |- [\w.]+ - (?P<level2>DEBUG|INFO|WARNING|ERROR|CRITICAL) - |(?P<level3>DEBUG|INFO|WARNING|ERROR|CRITICAL) +)?",
+        ),
         // Python's default logging format `LEVEL:name:message` (pipenv's patched pip uses it).
-        r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):[A-Za-z_][\w.]*:",
+        prefix(
+            any,
+            r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):[A-Za-z_][\w.]*:",
+        ),
         // pipenv wraps whole tracebacks: `[pipenv.exceptions.InstallError]: `, `[ResolutionFailure]: `.
-        r"^\[(?:pipenv\.exceptions\.\w+|\w+(?:Error|Failure|Exception))\]: ?",
+        prefix(
+            any,
+            r"^\[(?:pipenv\.exceptions\.\w+|\w+(?:Error|Failure|Exception))\]: ?",
+        ),
     ]
-    .iter()
-    .map(|p| re(p))
-    .collect()
 });
 
-static STEP: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^(?:STEP|Step) (\d{1,9})(?:/(\d{1,9}))? ?: (.*)$"));
+static STEP: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^(?:STEP|Step) (\d{1,9})(?:/(\d{1,9}))? ?: (.*)$"));
 
-/// `re.captures(text)`, but without building capture slots for the (many) lines that do not
-/// match: a plain match test is several times cheaper, and most patterns miss most lines.
-#[inline]
-pub(crate) fn captures<'t>(re: &Regex, text: &'t str) -> Option<regex::Captures<'t>> {
-    if re.is_match(text) {
-        re.captures(text)
-    } else {
-        None
-    }
-}
-
-/// Builds a regex from a literal pattern of this crate.
-///
-/// The patterns are constants, checked by the unit tests; a broken one is a programming error,
-/// and a regex that never matches (rather than a panic) keeps parsing going on any input.
-pub(crate) fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).unwrap_or_else(|e| {
-        tracing::error!(%e, pattern, "invalid built-in pattern");
-        #[allow(clippy::unwrap_used)] // `[^\s\S]` is a valid pattern that matches nothing.
-        Regex::new(r"[^\s\S]").unwrap()
-    })
-}
+/// The levels of Python's logging, as the prefixes' `level` groups match them.
+const LEVELS: [&str; 5] = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 
 /// Normalises one physical line (its `\n` already removed).
-pub fn normalize_line(raw: &str) -> Normalized {
-    let mut text = if raw.contains('\x1b') {
-        ANSI.replace_all(raw, "").into_owned()
+pub fn normalize_line(raw: &str) -> Normalized<'_> {
+    let text = if raw.contains('\x1b') {
+        ANSI.replace_all(raw, "")
     } else {
-        raw.to_owned()
+        Cow::Borrowed(raw)
     };
-    text = last_redraw(&text).to_owned();
+    let shown = last_redraw(&text);
+    let (rest, level) = strip_prefixes(&text[shown.clone()]);
+    let start = shown.end - rest.len();
+    let step = step_line(rest);
+    // What is kept is one stretch of the line: borrowed unless colour codes were cut out.
+    let text = match text {
+        Cow::Borrowed(t) => Cow::Borrowed(&t[start..shown.end]),
+        Cow::Owned(mut t) => {
+            t.truncate(shown.end);
+            t.replace_range(..start, "");
+            Cow::Owned(t)
+        }
+    };
+    Normalized { text, step, level }
+}
+
+/// Strips stacked prefixes: a few rounds at most, each strictly shortening the line.
+fn strip_prefixes(mut text: &str) -> (&str, Option<&'static str>) {
     let mut level = None;
-    // Stacked prefixes: a few rounds at most, each strictly shortening the line.
     for _ in 0..6 {
         let before = text.len();
         for prefix in PREFIXES.iter() {
-            let Some(c) = captures(prefix, &text) else {
+            if !(prefix.may_start)(text) {
+                continue;
+            }
+            let Some(c) = prefix.re.captures(text) else {
                 continue;
             };
             let end = c.get(0).map_or(0, |m| m.end());
             if let Some(l) = ["level", "level2", "level3"].iter().find_map(|g| c.name(g)) {
-                level = Some(l.as_str().to_owned());
+                level = LEVELS.iter().find(|name| **name == l.as_str()).copied();
             }
-            if end > 0 {
-                text.replace_range(..end, "");
-            }
+            text = &text[end..];
         }
         if text.len() == before {
             break;
         }
     }
-    let step = crate::normalize::captures(&STEP, &text).and_then(|c| {
+    (text, level)
+}
+
+fn step_line(text: &str) -> Option<StepLine> {
+    STEP.captures(text).and_then(|c| {
         Some(StepLine {
             number: c.get(1)?.as_str().parse().ok()?,
             total: c.get(2).and_then(|t| t.as_str().parse().ok()),
             instruction: c.get(3)?.as_str().trim().to_owned(),
         })
-    });
-    Normalized { text, step, level }
+    })
 }
 
-/// What is left on screen after `\r` redraws: the last segment with content. A trailing `\r`
-/// (CRLF line end) is not a redraw.
-fn last_redraw(line: &str) -> &str {
-    let line = line.trim_end_matches('\r');
+/// What is left on screen after `\r` redraws: the last segment with content (as a range of
+/// `line`). A trailing `\r` (CRLF line end) is not a redraw.
+fn last_redraw(line: &str) -> Range<usize> {
+    let end = line.trim_end_matches('\r').len();
+    let line = &line[..end];
     if !line.contains('\r') {
-        return line;
+        return 0..end;
     }
-    line.rsplit('\r')
-        .find(|segment| !segment.trim().is_empty())
-        .unwrap_or("")
+    let mut segment_end = end;
+    for (i, _) in line.rmatch_indices('\r') {
+        if !line[i + 1..segment_end].trim().is_empty() {
+            return i + 1..segment_end;
+        }
+        segment_end = i;
+    }
+    if line[..segment_end].trim().is_empty() {
+        0..0
+    } else {
+        0..segment_end
+    }
 }
 
 #[cfg(test)]
@@ -136,7 +187,7 @@ mod tests {
     use super::*;
 
     fn n(s: &str) -> String {
-        normalize_line(s).text
+        normalize_line(s).text.into_owned()
     }
 
     #[test]
@@ -219,7 +270,7 @@ mod tests {
         let l = normalize_line(
             "2020-04-02 20:06:50,594 [16] DEBUG    thamos.discover: Unable to detect CUDA",
         );
-        assert_eq!(l.level.as_deref(), Some("DEBUG"));
+        assert_eq!(l.level, Some("DEBUG"));
         assert_eq!(normalize_line("ERROR: x").level, None);
     }
 

@@ -2,10 +2,8 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
-
 use crate::collector::{Collector, Line, PythonSource, Role, split_requirement};
-use crate::normalize::re;
+use crate::pattern::Pattern;
 
 /// A printed lock file larger than this is not kept (nor parsed).
 const MAX_LOCK_BYTES: usize = 16 << 20;
@@ -16,13 +14,18 @@ const LOCK_BANNER: &str =
 const FREEZE_BANNER: &str =
     "---------------------------------- pip freeze ----------------------------------";
 
-static RETRY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"^Failed to install ['"]([^'"]+)['"], will try in next installation round\.\.\.$"#)
+static RETRY: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r#"^Failed to install ['"]([^'"]+)['"], will try in next installation round\.\.\.$"#,
+    )
 });
-static FATAL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"Failed to install requirements, dependency ['"]([^'"]+)['"] could not be installed"#)
+static FATAL: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r#"Failed to install requirements, dependency ['"]([^'"]+)['"] could not be installed"#,
+    )
 });
-static VCS: LazyLock<Regex> = LazyLock::new(|| re(r"^!!! Requirement (\S+) uses a VCS version"));
+static VCS: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^!!! Requirement (\S+) uses a VCS version"));
 
 #[derive(Debug, Default)]
 enum Block {
@@ -79,7 +82,7 @@ impl Micropipenv {
             self.block = Block::Freeze;
             return Role::Owned;
         }
-        if let Some(name) = crate::normalize::captures(&RETRY, text).and_then(|m| m.get(1)) {
+        if let Some(name) = RETRY.captures(text).and_then(|m| m.get(1)) {
             c.tool("micropipenv", None);
             let name = requirement_name(name.as_str());
             c.mark(name, false);
@@ -87,7 +90,7 @@ impl Micropipenv {
             c.in_progress = None;
             return Role::Progress;
         }
-        if let Some(name) = crate::normalize::captures(&FATAL, text).and_then(|m| m.get(1)) {
+        if let Some(name) = FATAL.captures(text).and_then(|m| m.get(1)) {
             c.tool("micropipenv", None);
             let name = requirement_name(name.as_str());
             c.mark(name, false);

@@ -3,60 +3,70 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
-
 use crate::collector::{
     Collector, Line, PythonSource, Role, file_name, split_name_version, split_requirement,
     version_from_filename,
 };
-use crate::normalize::re;
+use crate::pattern::Pattern;
 
 /// Names of installers whose own upgrade (`Successfully installed pip-24.0`) tells their version.
 const INSTALLERS: &[&str] = &["pip", "micropipenv", "pipenv", "uv", "poetry", "thamos"];
 
-static COLLECTING: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(Collecting|Downloading/unpacking|Obtaining|Processing|Checking out) (\S+)(.*)$")
+static COLLECTING: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"^(Collecting|Downloading/unpacking|Obtaining|Processing|Checking out) (\S+)(.*)$",
+    )
 });
-static DOWNLOADING: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static DOWNLOADING: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"^(?:Downloading from URL|Downloading|Using cached|File was already downloaded) (\S+)(?: \(([\d.]+) ?([kKMGT]i?B|bytes)\))?",
     )
 });
-static PROGRESS_SIZE: LazyLock<Regex> = LazyLock::new(|| {
+static PROGRESS_SIZE: LazyLock<Pattern> = LazyLock::new(|| {
     // pip >= 22: `━━━━ 1.2/1.2 MB 3.4 MB/s eta 0:00:00`; pip 19-21: `|████| 1.2 MB 3.4 MB/s`.
-    re(r"(?:^[━╸╺╾╼\s-]*[\d.]+/([\d.]+) ([kMGT]i?B)|\|[█▉▊▋▌▍▎▏ ]*\| ([\d.]+) ([kMGT]i?B))")
+    Pattern::new(
+        r"(?:^[━╸╺╾╼\s-]*[\d.]+/([\d.]+) ([kMGT]i?B)|\|[█▉▊▋▌▍▎▏ ]*\| ([\d.]+) ([kMGT]i?B))",
+    )
 });
-static ALREADY: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static ALREADY: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"^Requirement already (?:satisfied|up-to-date)(?:, skipping upgrade)?: (\S+)(?: in (\S.*?))?(?: \(([^()\s]+)\))?$",
     )
 });
-static SITE_PYTHON: LazyLock<Regex> = LazyLock::new(|| re(r"[/\\]python(\d\.\d+)[/\\]"));
-static WHEEL_TAG: LazyLock<Regex> = LazyLock::new(|| re(r"-cp(\d)(\d{1,2})-"));
-static BUILDING: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static SITE_PYTHON: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"[/\\]python(\d\.\d+)[/\\]"));
+static WHEEL_TAG: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"-cp(\d)(\d{1,2})-"));
+static BUILDING: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"^(?:Building wheel for|Running setup\.py (?:install|develop|bdist_wheel) for|Running setup\.py egg_info for package|Created wheel for|Stored in directory|Building editable for) (\S+?)(?::|\s|$)",
     )
 });
-static INSTALLING: LazyLock<Regex> = LazyLock::new(|| re(r"^Installing collected packages: (.*)$"));
-static SUCCESS: LazyLock<Regex> = LazyLock::new(|| re(r"^Successfully installed (.*)$"));
-static UNINSTALLED: LazyLock<Regex> = LazyLock::new(|| re(r"^Successfully uninstalled (\S+)"));
-static ATTEMPT_UNINSTALL: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^(?:Attempting uninstall|Found existing installation|Uninstalling) "));
-static INDEXES: LazyLock<Regex> = LazyLock::new(|| re(r"^Looking in (?:indexes|links): (.*)$"));
-static INDEX_OPTION: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:--(?:extra-)?index-url|--find-links|(?:^|\s)-[if])[= ]+(\S+)"));
-static PIP_VERSION: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^pip (\d[\w.]*) from (\S.*?) \(python (\d+\.\d+)\)"));
-static UPGRADE_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static INSTALLING: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^Installing collected packages: (.*)$"));
+static SUCCESS: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^Successfully installed (.*)$"));
+static UNINSTALLED: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^Successfully uninstalled (\S+)"));
+static ATTEMPT_UNINSTALL: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"^(?:Attempting uninstall|Found existing installation|Uninstalling) ")
+});
+static INDEXES: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^Looking in (?:indexes|links): (.*)$"));
+static INDEX_OPTION: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"(?:--(?:extra-)?index-url|--find-links|(?:^|\s)-[if])[= ]+(\S+)")
+});
+static PIP_VERSION: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^pip (\d[\w.]*) from (\S.*?) \(python (\d+\.\d+)\)"));
+static UPGRADE_NOTICE: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"(?:You are using pip version (\d[\w.]*)[,;] however version|A new release of pip (?:is )?available: (\d[\w.]*) -> )",
     )
 });
-static SOURCE_VERSION: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^Source in \S+ has version (\S+), which satisfies requirement (\S+)"));
+static SOURCE_VERSION: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"^Source in \S+ has version (\S+), which satisfies requirement (\S+)")
+});
 /// Legacy `pip-log.txt` files hold several runs, each announced by this header.
-static RUN_HEADER: LazyLock<Regex> = LazyLock::new(|| re(r"^\S*pip\S* run on "));
+static RUN_HEADER: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"^\S*pip\S* run on "));
 
 #[derive(Debug, Default)]
 pub struct Pip;
@@ -67,10 +77,10 @@ impl Pip {
         if t.is_empty() {
             return Role::Unknown;
         }
-        if let Some(m) = crate::normalize::captures(&COLLECTING, t) {
+        if let Some(m) = COLLECTING.captures(t) {
             return collecting(line, &m, c);
         }
-        if let Some(m) = crate::normalize::captures(&DOWNLOADING, t) {
+        if let Some(m) = DOWNLOADING.captures(t) {
             let artifact = m.get(1).map_or("", |a| a.as_str());
             let size = match (m.get(2), m.get(3)) {
                 (Some(n), Some(u)) => Some(format!("{}{}", n.as_str(), u.as_str())),
@@ -83,7 +93,7 @@ impl Pip {
             }
             return Role::Unknown;
         }
-        if let Some(m) = crate::normalize::captures(&PROGRESS_SIZE, t) {
+        if let Some(m) = PROGRESS_SIZE.captures(t) {
             let size = match (m.get(1).or(m.get(3)), m.get(2).or(m.get(4))) {
                 (Some(n), Some(u)) => Some(format!("{}{}", n.as_str(), u.as_str())),
                 _ => None,
@@ -95,7 +105,7 @@ impl Pip {
             }
             return Role::Unknown;
         }
-        if let Some(m) = crate::normalize::captures(&ALREADY, t) {
+        if let Some(m) = ALREADY.captures(t) {
             c.tool("pip", None);
             let spec = m.get(1).map_or("", |s| s.as_str());
             if let Some((name, pinned)) = split_requirement(spec) {
@@ -106,9 +116,7 @@ impl Pip {
                 c.mark(name, true);
             }
             if let Some(path) = m.get(2) {
-                if let Some(v) =
-                    crate::normalize::captures(&SITE_PYTHON, path.as_str()).and_then(|v| v.get(1))
-                {
+                if let Some(v) = SITE_PYTHON.captures(path.as_str()).and_then(|v| v.get(1)) {
                     c.python_version(PythonSource::Path, v.as_str());
                 }
             }
@@ -117,12 +125,12 @@ impl Pip {
             }
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&BUILDING, t).and_then(|m| m.get(1)) {
+        if let Some(m) = BUILDING.captures(t).and_then(|m| m.get(1)) {
             c.current_package = Some(m.as_str().to_owned());
             c.in_progress.get_or_insert(line.number);
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&INSTALLING, t).and_then(|m| m.get(1)) {
+        if let Some(m) = INSTALLING.captures(t).and_then(|m| m.get(1)) {
             c.tool("pip", None);
             if let Some(first) = m.as_str().split(", ").next() {
                 c.current_package = Some(first.trim().to_owned());
@@ -130,7 +138,7 @@ impl Pip {
             c.in_progress.get_or_insert(line.number);
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&SUCCESS, t).and_then(|m| m.get(1)) {
+        if let Some(m) = SUCCESS.captures(t).and_then(|m| m.get(1)) {
             c.tool("pip", None);
             for token in m.as_str().split_whitespace() {
                 let Some((name, version)) = split_name_version(token) else {
@@ -147,7 +155,7 @@ impl Pip {
             c.current_package = None;
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&UNINSTALLED, t).and_then(|m| m.get(1)) {
+        if let Some(m) = UNINSTALLED.captures(t).and_then(|m| m.get(1)) {
             if let Some((name, _)) = split_name_version(m.as_str().trim_end_matches(':')) {
                 c.uninstalled(name);
             }
@@ -156,7 +164,7 @@ impl Pip {
         if ATTEMPT_UNINSTALL.is_match(t) {
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&INDEXES, t).and_then(|m| m.get(1)) {
+        if let Some(m) = INDEXES.captures(t).and_then(|m| m.get(1)) {
             c.tool("pip", None);
             for url in m.as_str().split(", ") {
                 c.index(url);
@@ -170,18 +178,18 @@ impl Pip {
                 }
             }
         }
-        if let Some(m) = crate::normalize::captures(&PIP_VERSION, t) {
+        if let Some(m) = PIP_VERSION.captures(t) {
             c.tool("pip", m.get(1).map(|v| v.as_str()));
             if let Some(v) = m.get(3) {
                 c.python_version(PythonSource::Stated, v.as_str());
             }
             return Role::Unknown;
         }
-        if let Some(m) = crate::normalize::captures(&UPGRADE_NOTICE, t) {
+        if let Some(m) = UPGRADE_NOTICE.captures(t) {
             c.tool("pip", m.get(1).or(m.get(2)).map(|v| v.as_str()));
             return Role::Unknown;
         }
-        if let Some(m) = crate::normalize::captures(&SOURCE_VERSION, t) {
+        if let Some(m) = SOURCE_VERSION.captures(t) {
             if let (Some(version), Some(spec)) = (m.get(1), m.get(2)) {
                 if let Some((name, _)) = split_requirement(spec.as_str()) {
                     if let Some(entry) = c.entry_for(name) {
@@ -269,7 +277,7 @@ fn is_top_level(text: &str) -> bool {
 
 /// `-cp36-` in a wheel name is a hint of the interpreter (only a hint: pure wheels say nothing).
 fn wheel_tag_python(artifact: &str, c: &mut Collector) {
-    if let Some(m) = crate::normalize::captures(&WHEEL_TAG, file_name(artifact)) {
+    if let Some(m) = WHEEL_TAG.captures(file_name(artifact)) {
         if let (Some(major), Some(minor)) = (m.get(1), m.get(2)) {
             c.python_version(
                 PythonSource::Hint,

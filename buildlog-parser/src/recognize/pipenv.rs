@@ -2,27 +2,27 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
-
 use crate::collector::{Collector, Line, PythonSource, Role, split_requirement};
-use crate::normalize::re;
+use crate::pattern::Pattern;
 
-static PHASE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static PHASE: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"^(?:Installing dependencies from Pipfile(?:\.lock)?|Pipfile\.lock \(\w+\) out of date|Locking \[(?:dev-)?packages\] dependencies|Creating a virtualenv for this project|Building requirements\.\.\.|Resolving dependencies\.\.\.)",
     )
 });
-static VERSION: LazyLock<Regex> = LazyLock::new(|| re(r"^pipenv, version (\S+)"));
-static VENV_PYTHON: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^Using (\S+) \((\d+\.\d+\.\d+)\) to create virtualenv"));
-static REQUESTED: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:Installing package: (\S+)|Adding (\S+) to Pipfile's \[(?:dev-)?packages\])")
+static VERSION: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"^pipenv, version (\S+)"));
+static VENV_PYTHON: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^Using (\S+) \((\d+\.\d+\.\d+)\) to create virtualenv"));
+static REQUESTED: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"^(?:Installing package: (\S+)|Adding (\S+) to Pipfile's \[(?:dev-)?packages\])")
 });
-static RETRYING: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^An error occurred while installing ([^\s!]+).*Will try again\."));
-static GAVE_UP: LazyLock<Regex> = LazyLock::new(|| re(r"^ERROR: Couldn't install package: (\S+)"));
-static SUCCEEDED: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static RETRYING: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"^An error occurred while installing ([^\s!]+).*Will try again\.")
+});
+static GAVE_UP: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^ERROR: Couldn't install package: (\S+)"));
+static SUCCEEDED: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"^(?:✔ )?(?:Success!|Installation Succeeded|Successfully created virtual environment!?)$|^To activate this project's virtualenv",
     )
 });
@@ -38,7 +38,7 @@ pub struct Pipenv {
 impl Pipenv {
     pub fn line(&mut self, line: &Line<'_>, c: &mut Collector) -> Role {
         let t = line.trimmed;
-        if let Some(m) = crate::normalize::captures(&VERSION, t).and_then(|m| m.get(1)) {
+        if let Some(m) = VERSION.captures(t).and_then(|m| m.get(1)) {
             c.tool("pipenv", Some(m.as_str()));
             return Role::Unknown;
         }
@@ -46,19 +46,17 @@ impl Pipenv {
             c.tool("pipenv", None);
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&VENV_PYTHON, t).and_then(|m| m.get(2)) {
+        if let Some(m) = VENV_PYTHON.captures(t).and_then(|m| m.get(2)) {
             c.tool("pipenv", None);
             c.python_version(PythonSource::Stated, m.as_str());
             return Role::Progress;
         }
-        if let Some(m) =
-            crate::normalize::captures(&REQUESTED, t).and_then(|m| m.get(1).or(m.get(2)))
-        {
+        if let Some(m) = REQUESTED.captures(t).and_then(|m| m.get(1).or(m.get(2))) {
             c.tool("pipenv", None);
             c.requirement(m.as_str());
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&RETRYING, t).and_then(|m| m.get(1)) {
+        if let Some(m) = RETRYING.captures(t).and_then(|m| m.get(1)) {
             c.tool("pipenv", None);
             let spec = m.as_str();
             let (name, version) = split_requirement(spec).unwrap_or((spec, None));
@@ -76,7 +74,7 @@ impl Pipenv {
             self.retrying = true;
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&GAVE_UP, t).and_then(|m| m.get(1)) {
+        if let Some(m) = GAVE_UP.captures(t).and_then(|m| m.get(1)) {
             let name = split_requirement(m.as_str()).map_or(m.as_str(), |(n, _)| n);
             c.mark(name, false);
             self.retry.remove(name);

@@ -2,19 +2,17 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
-
 use crate::collector::{Collector, Line, Role};
-use crate::normalize::re;
+use crate::pattern::Pattern;
 
-static VERSION: LazyLock<Regex> = LazyLock::new(|| re(r"^Poetry \(version (\S+)\)"));
-static START: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static VERSION: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"^Poetry \(version (\S+)\)"));
+static START: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"^(?:Installing dependencies from lock file|Package operations: \d+ install|Updating dependencies|Writing lock file|Installing the current project: )",
     )
 });
-static OPERATION: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static OPERATION: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"^[•-] (Installing|Updating|Downgrading|Removing) ([A-Za-z0-9][A-Za-z0-9._-]*) \(([^)]*)\)(?::? (.*))?$",
     )
 });
@@ -25,7 +23,7 @@ pub struct Poetry;
 impl Poetry {
     pub fn line(&mut self, line: &Line<'_>, c: &mut Collector) -> Role {
         let t = line.trimmed;
-        if let Some(m) = crate::normalize::captures(&VERSION, t).and_then(|m| m.get(1)) {
+        if let Some(m) = VERSION.captures(t).and_then(|m| m.get(1)) {
             c.tool("poetry", Some(m.as_str()));
             return Role::Unknown;
         }
@@ -33,7 +31,7 @@ impl Poetry {
             c.tool("poetry", None);
             return Role::Progress;
         }
-        let Some(m) = crate::normalize::captures(&OPERATION, t) else {
+        let Some(m) = OPERATION.captures(t) else {
             return Role::Unknown;
         };
         if !c.has_tool("poetry") {

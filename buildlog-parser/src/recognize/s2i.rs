@@ -3,21 +3,20 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
-
 use crate::collector::{Collector, Line, Role};
-use crate::normalize::re;
+use crate::pattern::Pattern;
 
 /// A configuration printed by the assemble script is small; a runaway block is not kept whole.
 const MAX_CONFIG_BYTES: usize = 1 << 20;
 
 const CONFIG_START: &str = ">>> Thoth's configuration file after hardware and software discovery:";
 
-static BUILDER: LazyLock<Regex> = LazyLock::new(|| re(r"^Using (\S+) as the s2i builder image$"));
-static PUSHING: LazyLock<Regex> = LazyLock::new(|| re(r"^Pushing image (\S+) \.\.\.$"));
-static THAMOS: LazyLock<Regex> = LazyLock::new(|| re(r"Thamos version: '(\S+)'$"));
-static S2I_VERSION: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^>>> Thoth s2i builder image version: (\S+)"));
+static BUILDER: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^Using (\S+) as the s2i builder image$"));
+static PUSHING: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"^Pushing image (\S+) \.\.\.$"));
+static THAMOS: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"Thamos version: '(\S+)'$"));
+static S2I_VERSION: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^>>> Thoth s2i builder image version: (\S+)"));
 
 #[derive(Debug, Default)]
 pub struct S2i {
@@ -42,11 +41,11 @@ impl S2i {
             self.config = Some(String::new());
             return Role::Owned;
         }
-        if let Some(m) = crate::normalize::captures(&BUILDER, text).and_then(|m| m.get(1)) {
+        if let Some(m) = BUILDER.captures(text).and_then(|m| m.get(1)) {
             c.set_s2i_builder_image(m.as_str());
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&PUSHING, text).and_then(|m| m.get(1)) {
+        if let Some(m) = PUSHING.captures(text).and_then(|m| m.get(1)) {
             c.set_push_destination(m.as_str());
             c.in_progress = None;
             return Role::Progress;
@@ -55,7 +54,7 @@ impl S2i {
             c.info.push_successful = true;
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&THAMOS, text).and_then(|m| m.get(1)) {
+        if let Some(m) = THAMOS.captures(text).and_then(|m| m.get(1)) {
             if c.info.thamos_version.is_none() {
                 c.info.thamos_version = Some(m.as_str().to_owned());
             }
@@ -72,7 +71,7 @@ impl S2i {
             "Asking Thoth for provenance check..." => c.info.provenance_check_run = true,
             _ => {}
         }
-        if let Some(m) = crate::normalize::captures(&S2I_VERSION, text).and_then(|m| m.get(1)) {
+        if let Some(m) = S2I_VERSION.captures(text).and_then(|m| m.get(1)) {
             c.tool("s2i-thoth", Some(m.as_str()));
         }
         if text.starts_with("---> Installing dependencies via micropipenv") {

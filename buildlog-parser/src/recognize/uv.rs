@@ -2,24 +2,22 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
-
 use crate::collector::{Collector, Line, PythonSource, Role};
-use crate::normalize::re;
+use crate::pattern::Pattern;
 
-static SUMMARY: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static SUMMARY: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"^(Resolved|Prepared|Installed|Uninstalled|Audited|Built|Downloaded|Bytecode compiled) \d+ packages? in ",
     )
 });
-static CHANGE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^([+~-]) ([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(\S+)"));
-static INTERPRETER: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static CHANGE: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^([+~-]) ([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(\S+)"));
+static INTERPRETER: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r"^Using (?:CPython|PyPy|GraalPy|Python) (\d+\.\d+(?:\.\d+)?)\S* (?:interpreter|environment)",
     )
 });
-static VERSION: LazyLock<Regex> = LazyLock::new(|| re(r"^uv (\d+\.\d+\.\d+)\b"));
+static VERSION: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"^uv (\d+\.\d+\.\d+)\b"));
 
 #[derive(Debug, Default)]
 pub struct Uv;
@@ -27,7 +25,7 @@ pub struct Uv;
 impl Uv {
     pub fn line(&mut self, line: &Line<'_>, c: &mut Collector) -> Role {
         let t = line.trimmed;
-        if let Some(m) = crate::normalize::captures(&SUMMARY, t).and_then(|m| m.get(1)) {
+        if let Some(m) = SUMMARY.captures(t).and_then(|m| m.get(1)) {
             c.tool("uv", None);
             match m.as_str() {
                 "Installed" | "Audited" => c.in_progress = None,
@@ -37,7 +35,7 @@ impl Uv {
             }
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&CHANGE, t) {
+        if let Some(m) = CHANGE.captures(t) {
             let (Some(op), Some(name), Some(version)) = (m.get(1), m.get(2), m.get(3)) else {
                 return Role::Unknown;
             };
@@ -55,12 +53,12 @@ impl Uv {
             }
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&INTERPRETER, t).and_then(|m| m.get(1)) {
+        if let Some(m) = INTERPRETER.captures(t).and_then(|m| m.get(1)) {
             c.tool("uv", None);
             c.python_version(PythonSource::Stated, m.as_str());
             return Role::Progress;
         }
-        if let Some(m) = crate::normalize::captures(&VERSION, t).and_then(|m| m.get(1)) {
+        if let Some(m) = VERSION.captures(t).and_then(|m| m.get(1)) {
             c.tool("uv", Some(m.as_str()));
         }
         Role::Unknown
