@@ -268,7 +268,7 @@ fn conclude(
     expected: &Expected,
     mut index: LayerIndex,
 ) -> Result<LayerIndex, LayerError> {
-    let actual = match (blob, walked) {
+    let (actual, walked) = match (blob, walked) {
         (BlobEnd::Read(d), walked) => (d, walked),
         // A source that verifies the digest itself says so by failing the read: its verdict
         // explains a tar the walk found broken.
@@ -284,7 +284,6 @@ fn conclude(
             });
         }
     };
-    let (actual, walked) = actual;
     if let Some(want) = &expected.compressed {
         if *want != actual {
             return Err(LayerError::DigestMismatch {

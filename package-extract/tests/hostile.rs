@@ -29,15 +29,7 @@ fn blob_file(layout: &std::path::Path, bytes: &[u8]) -> std::path::PathBuf {
 }
 
 fn input_error(out: &std::process::Output, doc: &Value, needle: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(doc["result"]["error"], true);
-    assert_eq!(doc["result"]["error_kind"], "input");
-    let msg = doc["result"]["error_msg"].as_str().unwrap_or_default();
+    let msg = support::input_error(out, doc);
     assert!(msg.contains(needle), "{needle:?} not in {msg:?}");
 }
 

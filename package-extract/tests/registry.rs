@@ -4,37 +4,10 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Registry, comparable, extract, sample_layout};
+use support::{Registry, comparable, extract, input_error, sample_layout, succeeded};
 
 fn sample_ref() -> String {
     format!("oci:{}:latest", sample_layout().display())
-}
-
-fn ok(out: &std::process::Output, doc: Option<Value>) -> Value {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}\nstdout: {}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    doc.expect("a JSON document")
-}
-
-/// Asserts an input error (exit 3) and returns its message.
-fn input_error(out: &std::process::Output, doc: Option<Value>) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = doc.expect("failure document");
-    assert_eq!(doc["result"]["error_kind"], "input");
-    doc["result"]["error_msg"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[test]
@@ -45,9 +18,9 @@ fn anonymous_pull_gives_the_same_inventory_as_the_layout() {
         &["-i", &format!("docker://{}/sample:1.0", registry.addr)],
         &[],
     );
-    let pulled = ok(&out, doc);
+    let pulled = succeeded(&out, doc);
     let (out, doc) = extract(&["-i", &sample_ref()], &[]);
-    let local = ok(&out, doc);
+    let local = succeeded(&out, doc);
     assert_eq!(comparable(&pulled), comparable(&local));
     let inspect = &pulled["result"]["skopeo-inspect"];
     assert_eq!(inspect["RepoTags"], json!(["1.0"]));
@@ -58,7 +31,7 @@ fn anonymous_pull_gives_the_same_inventory_as_the_layout() {
     );
     // A bare reference (no transport) is a registry reference too.
     let (out, doc) = extract(&["-i", &format!("{}/sample:1.0", registry.addr)], &[]);
-    assert_eq!(comparable(&ok(&out, doc)), comparable(&local));
+    assert_eq!(comparable(&succeeded(&out, doc)), comparable(&local));
 }
 
 /// The registry serves a layer whose stored bytes were changed after the push: the download's
@@ -83,7 +56,7 @@ fn a_blob_corrupted_in_the_registry_is_rejected() {
         &["-i", &format!("docker://{}/sample:1.0", registry.addr)],
         &[],
     );
-    let msg = input_error(&out, doc);
+    let msg = input_error(&out, &doc.expect("failure document"));
     let hex = largest
         .parent()
         .and_then(|p| p.file_name())
@@ -96,7 +69,7 @@ fn a_blob_corrupted_in_the_registry_is_rejected() {
 fn missing_images_and_unreachable_registries_are_clear_errors() {
     let registry = Registry::start(None);
     let (out, doc) = extract(&["-i", &format!("docker://{}/nope:1", registry.addr)], &[]);
-    let msg = input_error(&out, doc);
+    let msg = input_error(&out, &doc.expect("failure document"));
     assert!(msg.contains("not found"), "{msg}");
 
     let port = support::free_port();
@@ -115,19 +88,8 @@ fn basic_auth_from_flag_environment_and_auth_file() {
     let image = format!("docker://{}/private:1", registry.addr);
 
     let (out, doc) = extract(&["-i", &image], &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = doc.expect("failure document");
-    assert!(
-        doc["result"]["error_msg"]
-            .as_str()
-            .is_some_and(|m| m.contains("credentials")),
-        "{doc}"
-    );
+    let msg = input_error(&out, &doc.expect("failure document"));
+    assert!(msg.contains("credentials"), "{msg}");
 
     let (out, doc) = extract(&["-i", &image, "-c", "alice:wrong"], &[]);
     assert_eq!(out.status.code(), Some(3));
@@ -135,7 +97,7 @@ fn basic_auth_from_flag_environment_and_auth_file() {
     drop(doc);
 
     let (out, doc) = extract(&["-i", &image, "-c", "alice:s3cret-pw"], &[]);
-    let d = ok(&out, doc);
+    let d = succeeded(&out, doc);
     assert_eq!(
         d["metadata"]["arguments"]["extract-image"]["registry_credentials"],
         "<redacted>"
@@ -151,7 +113,7 @@ fn basic_auth_from_flag_environment_and_auth_file() {
         &["-i", &image],
         &[("THOTH_REGISTRY_CREDENTIALS", "alice:s3cret-pw")],
     );
-    ok(&out, doc);
+    succeeded(&out, doc);
 
     let dir = tempfile::tempdir().expect("tempdir");
     let auth = dir.path().join("auth.json");
@@ -168,7 +130,7 @@ fn basic_auth_from_flag_environment_and_auth_file() {
         &["-i", &image],
         &[("REGISTRY_AUTH_FILE", auth.to_str().expect("utf8"))],
     );
-    ok(&out, doc);
+    succeeded(&out, doc);
 }
 
 /// Writes a layout whose `multi` entry is an image index: the sample for linux/amd64 and the
@@ -255,13 +217,13 @@ fn image_indexes_resolve_by_platform_from_layouts_and_registries() {
     for image in [layout.as_str(), remote.as_str()] {
         let (out, doc) = extract(&["-i", image, "--platform", "linux/arm64"], &[]);
         assert_eq!(
-            ok(&out, doc)["result"]["skopeo-inspect"]["Architecture"],
+            succeeded(&out, doc)["result"]["skopeo-inspect"]["Architecture"],
             "arm64",
             "{image}"
         );
         let (out, doc) = extract(&["-i", image, "--platform", "linux/amd64"], &[]);
         assert_eq!(
-            ok(&out, doc)["result"]["skopeo-inspect"]["Architecture"],
+            succeeded(&out, doc)["result"]["skopeo-inspect"]["Architecture"],
             "amd64",
             "{image}"
         );
@@ -284,7 +246,7 @@ fn zstd_layers_read_like_gzip_ones() {
         &["--dest-compress-format", "zstd", "--dest-compress"],
     );
     let (out, doc) = extract(&["-i", &format!("docker://{}/zstd:1", registry.addr)], &[]);
-    let pulled = ok(&out, doc);
+    let pulled = succeeded(&out, doc);
     let types: Vec<&str> = pulled["result"]["skopeo-inspect"]["LayersData"]
         .as_array()
         .expect("layers")
@@ -293,7 +255,7 @@ fn zstd_layers_read_like_gzip_ones() {
         .collect();
     assert!(types.iter().all(|t| t.ends_with("zstd")), "{types:?}");
     let (out, doc) = extract(&["-i", &sample_ref()], &[]);
-    let local = ok(&out, doc);
+    let local = succeeded(&out, doc);
     let strip = |v: &Value| {
         let mut c = comparable(v);
         for k in ["layers", "image_size"] {

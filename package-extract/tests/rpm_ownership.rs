@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use support::{extract, require};
+use support::{extract, require, succeeded};
 
 const SITE: &str = "/usr/lib/python3.9/site-packages";
 
@@ -116,13 +116,7 @@ fn rpm_installed_distributions_are_marked_with_their_rpm() {
     std::fs::write(pip_dist.join("INSTALLER"), "pip\n").expect("write");
 
     let (out, doc) = extract(&["-i", &format!("dir:{}", root.display())], &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = doc.expect("document");
+    let doc = succeeded(&out, doc);
     let mut rpms: Vec<&str> = doc["result"]["rpm"]
         .as_array()
         .expect("rpm")

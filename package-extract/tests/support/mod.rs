@@ -153,6 +153,34 @@ pub fn extract(args: &[&str], env: &[(&str, &str)]) -> (Output, Option<Value>) {
     (out, doc)
 }
 
+/// Asserts a run that succeeded (exit 0) and returns its document.
+pub fn succeeded(out: &Output, doc: Option<Value>) -> Value {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}\nstdout: {}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    doc.expect("a JSON document")
+}
+
+/// Asserts a failure document for bad input (exit 3) and returns its message.
+pub fn input_error(out: &Output, doc: &Value) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(doc["result"]["error"], true);
+    assert_eq!(doc["result"]["error_kind"], "input");
+    doc["result"]["error_msg"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The result with what legitimately differs between transports removed.
 pub fn comparable(doc: &Value) -> Value {
     let mut r = doc["result"].clone();
