@@ -36,6 +36,7 @@ pub fn parse_html(html: &str, page_url: &Url, name: &str) -> Result<Vec<IndexFil
                     .attr("data-core-metadata")
                     .or_else(|| tag.attr("data-dist-info-metadata"));
                 files.push(IndexFile {
+                    size: None,
                     distribution: Distribution::parse(&filename, name),
                     filename,
                     url: url.to_string(),
