@@ -534,9 +534,9 @@ fn a_child_reading_a_2_gib_or_endless_page_stays_small_and_exits_4() {
         let measured = measure(&cmd);
         assert_network_failure(&measured, project, PAGE_ENV);
         let doc = measured.document();
-        assert_eq!(doc["error"]["kind"], "network", "{doc}");
+        assert_eq!(doc["result"]["error_kind"], "network", "{doc}");
         assert!(
-            doc["error"]["message"]
+            doc["result"]["error_msg"]
                 .as_str()
                 .unwrap_or_default()
                 .contains(PAGE_ENV),

@@ -18,12 +18,25 @@ pub fn parse_url(text: &str) -> Result<Url, IndexError> {
 /// file or a requirement becomes a path segment of a request to a configured index; anything
 /// else (`//host:port/x`, `%2e%2e/x`, `../x`) would let the file choose where the request goes.
 pub fn project_name(name: &str) -> Result<String, IndexError> {
+    let invalid = |reason: String| IndexError::InvalidName {
+        name: redact_url(name),
+        reason,
+    };
+    // PEP 508: ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$, case-insensitively.
+    let bytes = name.as_bytes();
+    let pep508 = bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if !pep508 {
+        return Err(invalid(
+            "a name is ASCII letters and digits, with '.', '-' or '_' between them".to_owned(),
+        ));
+    }
     pep508_rs::PackageName::new(name.to_owned())
         .map(|n| n.to_string())
-        .map_err(|e| IndexError::InvalidName {
-            name: redact_url(name),
-            reason: e.to_string(),
-        })
+        .map_err(|e| invalid(e.to_string()))
 }
 
 /// The page URL of PEP 503, `<index>/<name>/`: `name` (a checked project name) percent-encoded
