@@ -21,6 +21,9 @@ pub mod secret;
 pub mod argo;
 #[cfg(feature = "golden")]
 pub mod golden;
+/// Hostile servers on loopback and a peak-memory probe, for attack tests.
+#[cfg(feature = "golden")]
+pub mod hostile;
 /// A package index on loopback for tests (here and in the analyzers' tests).
 #[cfg(any(test, feature = "golden"))]
 pub mod testindex;

@@ -1,11 +1,16 @@
-//! The async index client: one shared HTTP client, a bound on requests in flight, retries with
-//! backoff for failures that may pass (connection errors, timeouts, 5xx), and credentials from
-//! the URL or `.netrc` that never reach a log line.
+//! The async index client: one shared HTTP client, a bound on requests in flight, the shared
+//! retry policy ([`crate::http::RetryPolicy`]), a cap on every body, and credentials that go only
+//! where they were given for and never reach a log line.
+//!
+//! Credential scope: an index URL's user-info is sent only to that index's origin (scheme, host
+//! and port); `.netrc` entries only to the origins of indexes the caller asked pages from (the
+//! indexes the user configured: options, environment, pip configuration, a lock's sources).
+//! A file hosted elsewhere gets no credentials, and reqwest drops `Authorization` on a redirect
+//! to another origin.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use reqwest::{StatusCode, Url, header};
 use sha2::{Digest, Sha256};
@@ -13,12 +18,17 @@ use tokio::sync::Semaphore;
 
 use super::disk_cache::{DiskCache, Validators};
 use super::error::IndexError;
+use super::limits::IndexLimits;
 use super::model::{IndexFile, ProjectPage};
 use super::netrc::{Credentials, Netrc};
-use super::pep503::parse_html;
-use super::pep691::{JSON_CONTENT_TYPE, parse_json};
-use super::url::{authority, parse_url, project_url, take_userinfo};
-use crate::python::{CoreMetadata, normalize_name};
+use super::page::parse_page;
+use super::ranges::ByteRange;
+use super::url::{origin, parse_url, project_name, project_url, take_userinfo};
+use crate::http::{
+    BodyCap, BodyError, BodyTooLarge, Retry, RetryPolicy, Timeouts, Transient, read_capped,
+    retrying, status_retry,
+};
+use crate::python::CoreMetadata;
 use crate::secret::redact_url;
 
 /// PEP 691 content negotiation: JSON preferred, HTML accepted.
@@ -29,13 +39,13 @@ pub const ACCEPT_PAGE: &str = "application/vnd.pypi.simple.v1+json, application/
 pub struct IndexClientOptions {
     /// Requests in flight at once, over all indexes.
     pub concurrency: usize,
-    /// Further attempts after a connection error, a timeout or a 5xx answer.
-    pub retries: u32,
-    /// The wait before the first retry; doubled for each further one.
-    pub backoff: Duration,
-    /// The limit for one request, body included.
-    pub timeout: Duration,
-    /// Credentials for hosts whose URLs carry none.
+    /// When and how often a failed request is tried again.
+    pub retry: RetryPolicy,
+    /// Connect, idle-read and whole-request limits of each attempt.
+    pub timeouts: Timeouts,
+    /// The most bytes read for a page, a metadata file, a file.
+    pub limits: IndexLimits,
+    /// Credentials for configured indexes whose URLs carry none.
     pub netrc: Option<Netrc>,
     /// Where to keep answers between runs (revalidated with ETag / Last-Modified); none keeps
     /// nothing.
@@ -43,14 +53,14 @@ pub struct IndexClientOptions {
 }
 
 impl Default for IndexClientOptions {
-    /// 16 requests in flight, 3 retries from 250 ms, 30 s per request, `.netrc` from `NETRC`
-    /// or the home folder.
+    /// 16 requests in flight, [`RetryPolicy::default`], [`Timeouts::INDEX`],
+    /// [`IndexLimits::from_env`], `.netrc` from `NETRC` or the home folder.
     fn default() -> Self {
         Self {
             concurrency: 16,
-            retries: 3,
-            backoff: Duration::from_millis(250),
-            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::INDEX,
+            limits: IndexLimits::from_env(),
             netrc: Netrc::from_env(),
             cache_dir: None,
         }
@@ -76,9 +86,29 @@ struct Inner {
     permits: Semaphore,
     options: IndexClientOptions,
     requests: AtomicU64,
-    /// Credentials seen in index URLs, applied to files on the same host (as pip does).
-    known: Mutex<HashMap<String, Credentials>>,
+    scope: Mutex<Scope>,
     cache: Option<DiskCache>,
+}
+
+/// Which origins may receive which credentials.
+#[derive(Default)]
+struct Scope {
+    /// Credentials from index URLs, by the index's origin (as pip applies them to the files of
+    /// the same host, but only on the same scheme and port).
+    from_urls: HashMap<String, Credentials>,
+    /// The origins of the indexes pages were asked from: `.netrc` applies to these only.
+    indexes: HashSet<String>,
+}
+
+/// What a request is for, which decides the cap on its body.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Want {
+    Page,
+    Metadata,
+    /// A range of a file; a server that ignores ranges sends the whole file.
+    Range(ByteRange),
+    /// A whole file, at most this many bytes.
+    File(u64, &'static str),
 }
 
 /// A successful answer: the final URL (after redirects), its status, content type, range and
@@ -96,15 +126,12 @@ pub(super) struct Fetched {
 
 impl IndexClient {
     pub fn new(options: IndexClientOptions) -> Result<Self, IndexError> {
-        let http = crate::http::client_builder()
-            .timeout(options.timeout)
-            .build()
-            .map_err(|e| {
-                IndexError::Config(format!(
-                    "cannot set up HTTP: {}",
-                    crate::http::describe_error(&e)
-                ))
-            })?;
+        let http = options.timeouts.client_builder().build().map_err(|e| {
+            IndexError::Config(format!(
+                "cannot set up HTTP: {}",
+                crate::http::describe_error(&e)
+            ))
+        })?;
         let cache = match &options.cache_dir {
             Some(dir) => Some(DiskCache::open(dir).map_err(|e| {
                 IndexError::Config(format!(
@@ -121,7 +148,7 @@ impl IndexClient {
                 permits: Semaphore::new(options.concurrency.max(1)),
                 options,
                 requests: AtomicU64::new(0),
-                known: Mutex::new(HashMap::new()),
+                scope: Mutex::new(Scope::default()),
             }),
         })
     }
@@ -132,33 +159,32 @@ impl IndexClient {
     }
 
     /// The page of `project` on the index at `index_url` (e.g. `http://host/simple/`): JSON when
-    /// the index offers it, HTML otherwise. A 404 is [`IndexError::NotFound`].
+    /// the index offers it, HTML otherwise. A 404 is [`IndexError::NotFound`]; a name that is
+    /// not a PEP 508 name is [`IndexError::InvalidName`], and no request is made for it.
+    ///
+    /// `index_url` must be an index the user configured: its credentials, and `.netrc`'s for
+    /// its origin, are used for it and for files on its origin.
     pub async fn project_page(
         &self,
         index_url: &str,
         project: &str,
     ) -> Result<ProjectPage, IndexError> {
-        let name = normalize_name(project);
-        let url = project_url(&parse_url(index_url)?, &name)?;
-        let fetched = self.get(url, ACCEPT_PAGE).await?;
-        let is_json = fetched.content_type.starts_with(JSON_CONTENT_TYPE)
-            || fetched.content_type.starts_with("application/json")
-            || (!fetched.content_type.contains("html")
-                && fetched.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'));
-        let files = if is_json {
-            parse_json(&fetched.body, &fetched.url, &name)
-        } else {
-            parse_html(&String::from_utf8_lossy(&fetched.body), &fetched.url, &name)
-        }
-        .map_err(|message| IndexError::Malformed {
-            url: redact_url(fetched.url.as_str()),
-            message,
-        })?;
-        Ok(ProjectPage {
+        let name = project_name(project)?;
+        let mut index = parse_url(index_url)?;
+        self.configure_index(&mut index);
+        let url = project_url(&index, &name);
+        let fetched = self.get_with(url, ACCEPT_PAGE, None, Want::Page).await?;
+        let files = parse_page(&fetched.body, &fetched.content_type, &fetched.url, &name).map_err(
+            |message| IndexError::Malformed {
+                url: redact_url(fetched.url.as_str()),
+                message,
+            },
+        )?;
+        Ok(ProjectPage::new(
             name,
-            url: redact_url(fetched.url.as_str()),
+            redact_url(fetched.url.as_str()),
             files,
-        })
+        ))
     }
 
     /// Fetches many pages concurrently (bounded by [`IndexClientOptions::concurrency`]); the
@@ -186,7 +212,9 @@ impl IndexClient {
                 ),
             });
         };
-        let fetched = self.get(parse_url(&url)?, "*/*").await?;
+        let fetched = self
+            .get_with(parse_url(&url)?, "*/*", None, Want::Metadata)
+            .await?;
         let expected = file
             .core_metadata
             .as_ref()
@@ -213,178 +241,233 @@ impl IndexClient {
         })
     }
 
-    /// GET with credentials, the concurrency bound and retries.
-    async fn get(&self, url: Url, accept: &str) -> Result<Fetched, IndexError> {
-        self.get_with(url, accept, None).await
-    }
-
-    /// [`Self::get`], with a `Range` header when `range` is given.
+    /// GET with credentials, the concurrency bound, retries and the body cap `want` sets; with
+    /// a `Range` header when `range` is given.
     pub(super) async fn get_with(
         &self,
         mut url: Url,
         accept: &str,
         range: Option<&str>,
+        want: Want,
     ) -> Result<Fetched, IndexError> {
         let credentials = self.credentials_for(&mut url);
         let shown = redact_url(url.as_str());
         let cache = self.inner.cache.as_ref().filter(|_| range.is_none());
         let cached = cache.and_then(|c| c.load(url.as_str(), accept));
-        let options = &self.inner.options;
-        let mut attempt = 0;
-        loop {
-            let outcome = {
-                let _permit = self
-                    .inner
-                    .permits
-                    .acquire()
-                    .await
-                    .map_err(|e| IndexError::Config(e.to_string()))?;
-                self.inner.requests.fetch_add(1, Ordering::Relaxed);
-                let mut request = self
-                    .inner
-                    .http
-                    .get(url.clone())
-                    .header(header::ACCEPT, accept);
-                if let Some(range) = range {
-                    request = request.header(header::RANGE, range);
+        let validators = cached.as_ref().map(|(v, _)| v);
+        let (outcome, attempts) = retrying(&self.inner.options.retry, &shown, || {
+            self.attempt(&url, accept, range, validators, credentials.as_ref(), want)
+        })
+        .await;
+        match outcome {
+            Ok(fetched) if fetched.status == StatusCode::NOT_MODIFIED => match cached {
+                Some((validators, body)) => Ok(Fetched {
+                    status: StatusCode::OK,
+                    content_type: validators.content_type,
+                    body,
+                    ..fetched
+                }),
+                None => Err(IndexError::Status {
+                    url: shown,
+                    status: 304,
+                }),
+            },
+            Ok(fetched) => {
+                if let Some(cache) = cache.filter(|_| fetched.status == StatusCode::OK) {
+                    let validators = Validators {
+                        etag: fetched.etag.clone(),
+                        last_modified: fetched.last_modified.clone(),
+                        content_type: fetched.content_type.clone(),
+                    };
+                    cache.store(url.as_str(), accept, &validators, &fetched.body);
                 }
-                if let Some((validators, _)) = &cached {
-                    if let Some(etag) = &validators.etag {
-                        request = request.header(header::IF_NONE_MATCH, etag);
-                    }
-                    if let Some(date) = &validators.last_modified {
-                        request = request.header(header::IF_MODIFIED_SINCE, date);
-                    }
-                }
-                if let Some(c) = &credentials {
-                    request = request.basic_auth(&c.login, c.password.as_ref());
-                }
-                send(request).await
-            };
-            let retryable = match &outcome {
-                Ok(_) => false,
-                Err(Attempt::Status(status)) => status.is_server_error(),
-                Err(Attempt::Transport(_)) => true,
-            };
-            if retryable && attempt < options.retries {
-                let wait = options.backoff.saturating_mul(1 << attempt.min(16));
-                tracing::debug!(url = %shown, attempt, "retrying in {wait:?}");
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-                continue;
+                Ok(fetched)
             }
-            return match outcome {
-                Ok(fetched) if fetched.status == StatusCode::NOT_MODIFIED => match cached {
-                    Some((validators, body)) => Ok(Fetched {
-                        status: StatusCode::OK,
-                        content_type: validators.content_type,
-                        body,
-                        ..fetched
-                    }),
-                    None => Err(IndexError::Status {
-                        url: shown,
-                        status: 304,
-                    }),
+            Err(Failure::Status { status, .. }) if status == StatusCode::NOT_FOUND => {
+                Err(IndexError::NotFound { url: shown })
+            }
+            Err(Failure::Status { status, .. }) => Err(IndexError::Status {
+                url: shown,
+                status: status.as_u16(),
+            }),
+            Err(Failure::TooLarge(e)) => Err(IndexError::TooLarge(e)),
+            Err(Failure::Transport(message)) => Err(IndexError::Unreachable {
+                url: shown,
+                message: if attempts > 1 {
+                    format!("{message} (after {attempts} attempts)")
+                } else {
+                    message
                 },
-                Ok(fetched) => {
-                    if let Some(cache) = cache.filter(|_| fetched.status == StatusCode::OK) {
-                        let validators = Validators {
-                            etag: fetched.etag.clone(),
-                            last_modified: fetched.last_modified.clone(),
-                            content_type: fetched.content_type.clone(),
-                        };
-                        cache.store(url.as_str(), accept, &validators, &fetched.body);
-                    }
-                    Ok(fetched)
-                }
-                Err(Attempt::Status(StatusCode::NOT_FOUND)) => {
-                    Err(IndexError::NotFound { url: shown })
-                }
-                Err(Attempt::Status(status)) => Err(IndexError::Status {
-                    url: shown,
-                    status: status.as_u16(),
-                }),
-                Err(Attempt::Transport(message)) => Err(IndexError::Unreachable {
-                    url: shown,
-                    message: if attempt > 0 {
-                        format!("{message} (after {} attempts)", attempt + 1)
-                    } else {
-                        message
-                    },
-                }),
-            };
+            }),
         }
     }
 
-    /// Takes credentials out of `url`; else those seen for its host in an earlier URL; else
-    /// `.netrc`'s.
-    fn credentials_for(&self, url: &mut Url) -> Option<Credentials> {
-        let key = authority(url);
-        let mut known = self
+    /// One request and its body, within the concurrency bound.
+    async fn attempt(
+        &self,
+        url: &Url,
+        accept: &str,
+        range: Option<&str>,
+        validators: Option<&Validators>,
+        credentials: Option<&Credentials>,
+        want: Want,
+    ) -> Result<Fetched, Failure> {
+        let _permit = self
             .inner
-            .known
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((login, password)) = take_userinfo(url) {
-            let c = Credentials { login, password };
-            known.insert(key, c.clone());
-            return Some(c);
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| Failure::Transport(e.to_string()))?;
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let mut request = self
+            .inner
+            .http
+            .get(url.clone())
+            .header(header::ACCEPT, accept);
+        if let Some(range) = range {
+            request = request.header(header::RANGE, range);
         }
-        if let Some(c) = known.get(&key) {
+        if let Some(validators) = validators {
+            if let Some(etag) = &validators.etag {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(date) = &validators.last_modified {
+                request = request.header(header::IF_MODIFIED_SINCE, date);
+            }
+        }
+        if let Some(c) = credentials {
+            request = request.basic_auth(&c.login, c.password.as_ref());
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| Failure::Transport(crate::http::describe_error(&e)))?;
+        let status = response.status();
+        if !status.is_success() && status != StatusCode::NOT_MODIFIED {
+            return Err(Failure::Status {
+                status,
+                retry: status_retry(status, response.headers()),
+            });
+        }
+        let text = |name: header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_range = text(header::CONTENT_RANGE);
+        let etag = text(header::ETAG);
+        let last_modified = text(header::LAST_MODIFIED);
+        let content_type = text(header::CONTENT_TYPE)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let url = response.url().clone();
+        let body = read_capped(response, self.cap(want, status))
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge(e) => Failure::TooLarge(e),
+                BodyError::Transport { message, .. } => Failure::Transport(message),
+            })?;
+        Ok(Fetched {
+            url,
+            status,
+            content_type,
+            content_range,
+            etag,
+            last_modified,
+            body,
+        })
+    }
+
+    /// The cap on the body of an answer with `status` to a request for `want`.
+    fn cap(&self, want: Want, status: StatusCode) -> BodyCap {
+        let limits = &self.inner.options.limits;
+        let file = limits.file_cap();
+        match want {
+            Want::Page => limits.page_cap(),
+            Want::Metadata => limits.metadata_cap(),
+            Want::Range(range) if status == StatusCode::PARTIAL_CONTENT => {
+                let asked = range.asked();
+                if asked <= file.limit {
+                    BodyCap::new(asked, "the range asked for", None)
+                } else {
+                    file
+                }
+            }
+            Want::Range(_) => file,
+            Want::File(limit, what) if limit < file.limit => BodyCap::new(limit, what, None),
+            Want::File(..) => file,
+        }
+    }
+
+    /// Takes the credentials out of a configured index's URL and puts its origin in the scope
+    /// of `.netrc`.
+    fn configure_index(&self, index: &mut Url) {
+        let key = origin(index);
+        let mut scope = self.scope();
+        if let Some((login, password)) = take_userinfo(index) {
+            scope
+                .from_urls
+                .insert(key.clone(), Credentials { login, password });
+        }
+        scope.indexes.insert(key);
+    }
+
+    /// The credentials for a request to `url`: its own user-info (taken out of it); else those
+    /// of a configured index on the same origin; else `.netrc`'s, when the origin is a
+    /// configured index's. Nothing for any other origin.
+    fn credentials_for(&self, url: &mut Url) -> Option<Credentials> {
+        if let Some((login, password)) = take_userinfo(url) {
+            return Some(Credentials { login, password });
+        }
+        let key = origin(url);
+        let scope = self.scope();
+        if let Some(c) = scope.from_urls.get(&key) {
             return Some(c.clone());
         }
-        let host = url.host_str()?;
+        if !scope.indexes.contains(&key) {
+            return None;
+        }
         self.inner
             .options
             .netrc
             .as_ref()?
-            .credentials(host)
+            .credentials(url.host_str()?)
             .cloned()
     }
-}
 
-enum Attempt {
-    Status(StatusCode),
-    Transport(String),
-}
-
-async fn send(request: reqwest::RequestBuilder) -> Result<Fetched, Attempt> {
-    let response = request
-        .send()
-        .await
-        .map_err(|e| Attempt::Transport(crate::http::describe_error(&e)))?;
-    let status = response.status();
-    if !status.is_success() && status != StatusCode::NOT_MODIFIED {
-        return Err(Attempt::Status(status));
+    fn scope(&self) -> std::sync::MutexGuard<'_, Scope> {
+        self.inner
+            .scope
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-    let url = response.url().clone();
-    let text = |name: header::HeaderName| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let content_range = text(header::CONTENT_RANGE);
-    let etag = text(header::ETAG);
-    let last_modified = text(header::LAST_MODIFIED);
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| Attempt::Transport(crate::http::describe_error(&e)))?;
-    Ok(Fetched {
-        url,
-        status,
-        content_type,
-        content_range,
-        etag,
-        last_modified,
-        body: body.to_vec(),
-    })
+}
+
+/// Why one attempt failed.
+enum Failure {
+    Status { status: StatusCode, retry: Retry },
+    Transport(String),
+    TooLarge(BodyTooLarge),
+}
+
+impl Transient for Failure {
+    fn retry(&self) -> Retry {
+        match self {
+            Self::Status { retry, .. } => *retry,
+            Self::Transport(_) => Retry::Backoff,
+            Self::TooLarge(_) => Retry::Never,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Status { status, .. } => write!(f, "HTTP {status}"),
+            Self::Transport(message) => f.write_str(message),
+            Self::TooLarge(e) => write!(f, "{e}"),
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! there" (a fact about the index) from "the index could not be asked" (a failure).
 
 use crate::error::AnalyzerError;
+use crate::http::BodyTooLarge;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IndexError {
@@ -27,6 +28,13 @@ pub enum IndexError {
     /// No index is configured, or a configured one is not a usable URL.
     #[error("{0}")]
     Config(String),
+    /// A project name (from a lock file, a requirement) is not a PEP 508 name: nothing is
+    /// asked for it.
+    #[error("{name:?} is not a project name: {reason}")]
+    InvalidName { name: String, reason: String },
+    /// An answer was larger than its cap; reading stopped there.
+    #[error(transparent)]
+    TooLarge(#[from] BodyTooLarge),
 }
 
 impl IndexError {
@@ -34,10 +42,13 @@ impl IndexError {
         matches!(self, Self::NotFound { .. })
     }
 
-    /// The index could not be asked at all (network, 5xx, 401/403): the answer says nothing
-    /// about the project.
+    /// The index could not be asked at all (network, 5xx, 401/403, an answer over its cap):
+    /// the answer says nothing about the project.
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, Self::Unreachable { .. } | Self::Status { .. })
+        matches!(
+            self,
+            Self::Unreachable { .. } | Self::Status { .. } | Self::TooLarge(_)
+        )
     }
 }
 
@@ -50,6 +61,18 @@ impl From<IndexError> for AnalyzerError {
             ),
             IndexError::Status { status: 401 | 403, .. } => AnalyzerError::network(message)
                 .with_hint("give credentials in the index URL (https://user:token@host/...) or in ~/.netrc (NETRC names another file)"),
+            IndexError::Status { status: 429, .. } => AnalyzerError::network(message)
+                .with_hint("the index limits how often it may be asked: lower the concurrency, or try again later"),
+            IndexError::InvalidName { .. } => AnalyzerError::input(message).with_hint(
+                "a project name is letters and digits, with '.', '-' or '_' between them (PEP 508)",
+            ),
+            IndexError::TooLarge(e) => {
+                let hint = match e.option {
+                    Some(option) => format!("if the index is trusted, raise the cap: {option}=SIZE (e.g. 256MiB)"),
+                    None => "the index answered with more than was asked for; check the index or the proxy in front of it".to_owned(),
+                };
+                AnalyzerError::network(message).with_hint(hint)
+            }
             IndexError::Malformed { .. } | IndexError::Digest { .. } => {
                 AnalyzerError::network(message)
             }

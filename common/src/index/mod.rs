@@ -19,8 +19,10 @@ mod client;
 mod config;
 mod disk_cache;
 mod error;
+mod limits;
 mod model;
 mod netrc;
+mod page;
 mod pep503;
 mod pep691;
 mod ranges;
@@ -29,12 +31,14 @@ mod url;
 pub use client::{ACCEPT_PAGE, IndexClient, IndexClientOptions, PageRequest};
 pub use config::IndexUrls;
 pub use error::IndexError;
+pub use limits::{FILE_ENV, IndexLimits, METADATA_ENV, PAGE_ENV, parse_size};
 pub use model::{CoreMetadataRef, Distribution, IndexFile, ProjectPage, Yanked};
 pub use netrc::{Credentials, Netrc};
+pub use page::parse_page;
 pub use pep503::unescape as html_unescape;
 pub use pep691::JSON_CONTENT_TYPE;
 pub use ranges::{ByteRange, Ranged, check_sha256};
-pub use url::percent_decode;
+pub use url::{percent_decode, project_name};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 use crate::python::{SdistFilename, Version, WheelFilename};
 
 /// One project's page on one index (`<index>/<normalized-name>/`).
+///
+/// The files keep the page's order; an index from version to files, built once, makes
+/// [`Self::files_of`] a binary search and [`Self::versions`] a walk, so asking every version
+/// for its files costs O(n log n) on a page of n files, not O(n²).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectPage {
     /// The normalised project name (PEP 503), as requested.
@@ -12,23 +16,47 @@ pub struct ProjectPage {
     /// The URL the page was finally read from (after redirects), credentials removed.
     pub url: String,
     pub files: Vec<IndexFile>,
+    /// Distinct versions, ascending, each with the positions of its files in `files`.
+    by_version: Vec<(Version, Vec<usize>)>,
 }
 
 impl ProjectPage {
-    /// The files of one version, matched by the version parsed from each filename.
-    pub fn files_of(&self, version: &Version) -> impl Iterator<Item = &IndexFile> {
-        self.files
+    pub fn new(name: String, url: String, files: Vec<IndexFile>) -> Self {
+        let mut positions: Vec<(&Version, usize)> = files
             .iter()
-            .filter(move |f| f.version() == Some(version))
+            .enumerate()
+            .filter_map(|(i, f)| f.version().map(|v| (v, i)))
+            .collect();
+        // Stable: a version's files stay in page order.
+        positions.sort_by(|a, b| a.0.cmp(b.0));
+        let mut by_version: Vec<(Version, Vec<usize>)> = Vec::new();
+        for (version, i) in positions {
+            match by_version.last_mut() {
+                Some((last, at)) if last == version => at.push(i),
+                _ => by_version.push((version.clone(), vec![i])),
+            }
+        }
+        Self {
+            name,
+            url,
+            files,
+            by_version,
+        }
+    }
+
+    /// The files of one version, matched by the version parsed from each filename, in page
+    /// order.
+    pub fn files_of(&self, version: &Version) -> impl Iterator<Item = &IndexFile> {
+        let at = self
+            .by_version
+            .binary_search_by(|(v, _)| v.cmp(version))
+            .map_or(&[][..], |found| self.by_version[found].1.as_slice());
+        at.iter().map(|&i| &self.files[i])
     }
 
     /// The distinct versions the page lists, ascending.
     pub fn versions(&self) -> Vec<&Version> {
-        let mut versions: Vec<&Version> =
-            self.files.iter().filter_map(IndexFile::version).collect();
-        versions.sort();
-        versions.dedup();
-        versions
+        self.by_version.iter().map(|(v, _)| v).collect()
     }
 }
 
@@ -46,6 +74,9 @@ pub struct IndexFile {
     pub yanked: Option<Yanked>,
     /// PEP 658/714: `Some` when the index serves the file's core metadata at `<url>.metadata`.
     pub core_metadata: Option<CoreMetadataRef>,
+    /// PEP 700: the file's size in bytes, when the (JSON) page gives it; a download never
+    /// reads more.
+    pub size: Option<u64>,
     /// The filename parsed as a wheel or an sdist.
     pub distribution: Distribution,
 }
@@ -107,5 +138,48 @@ impl Distribution {
         SdistFilename::parse_for(filename, project)
             .or_else(|_| SdistFilename::parse(filename))
             .map_or(Self::Other, Self::Sdist)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use super::*;
+
+    /// A page of `versions` versions listed newest first, each with an sdist and a wheel that
+    /// are not adjacent, and a file that is no distribution.
+    fn page(versions: usize) -> ProjectPage {
+        let mut html = String::from("<a href=\"foo-setup.exe\">x</a>\n");
+        for i in (0..versions).rev() {
+            let _ = writeln!(html, "<a href=\"foo-1.{i}.tar.gz\">x</a>");
+        }
+        for i in (0..versions).rev() {
+            let _ = writeln!(html, "<a href=\"foo-1.{i}-py3-none-any.whl\">x</a>");
+        }
+        let url = reqwest::Url::parse("http://127.0.0.1:1/simple/foo/").expect("url");
+        let files =
+            super::super::parse_page(html.as_bytes(), "text/html", &url, "foo").expect("parses");
+        ProjectPage::new("foo".into(), url.to_string(), files)
+    }
+
+    #[test]
+    fn versions_are_ascending_and_each_finds_its_files_in_page_order() {
+        let page = page(20_000);
+        assert_eq!(page.files.len(), 40_001);
+        let versions = page.versions();
+        assert_eq!(versions.len(), 20_000);
+        assert!(versions.windows(2).all(|w| w[0] < w[1]));
+        let mut found = 0;
+        for v in &versions {
+            let files: Vec<&IndexFile> = page.files_of(v).collect();
+            assert_eq!(files.len(), 2, "{v}");
+            assert!(files[0].filename.ends_with(".tar.gz"), "page order kept");
+            assert!(files.iter().all(|f| f.version() == Some(v)));
+            found += files.len();
+        }
+        assert_eq!(found, 40_000, "the installer has no version");
+        let absent: Version = "9.9".parse().expect("version");
+        assert_eq!(page.files_of(&absent).count(), 0);
     }
 }

@@ -36,6 +36,7 @@ pub fn parse_html(html: &str, page_url: &Url, name: &str) -> Result<Vec<IndexFil
                     .attr("data-core-metadata")
                     .or_else(|| tag.attr("data-dist-info-metadata"));
                 files.push(IndexFile {
+                    size: None,
                     distribution: Distribution::parse(&filename, name),
                     filename,
                     url: url.to_string(),
@@ -83,29 +84,30 @@ impl Tag {
     }
 }
 
-/// The start tags of `html`, with lower-case names and unescaped attribute values. Comments
-/// are skipped.
-fn tags(html: &str) -> Vec<Tag> {
-    let mut out = Vec::new();
+/// The start tags of `html`, with lower-case names and unescaped attribute values, one at a
+/// time (a page of a million links is never held as a million tags). Comments are skipped.
+fn tags(html: &str) -> impl Iterator<Item = Tag> + '_ {
     let mut rest = html;
-    while let Some(lt) = rest.find('<') {
-        rest = &rest[lt + 1..];
-        if let Some(after) = rest.strip_prefix("!--") {
-            rest = after.find("-->").map_or("", |end| &after[end + 3..]);
-            continue;
+    std::iter::from_fn(move || {
+        while let Some(lt) = rest.find('<') {
+            rest = &rest[lt + 1..];
+            if let Some(after) = rest.strip_prefix("!--") {
+                rest = after.find("-->").map_or("", |end| &after[end + 3..]);
+                continue;
+            }
+            let name_len = rest
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(rest.len());
+            if name_len == 0 {
+                continue;
+            }
+            let name = rest[..name_len].to_ascii_lowercase();
+            let (attrs, consumed) = attributes(&rest[name_len..]);
+            rest = &rest[name_len + consumed..];
+            return Some(Tag { name, attrs });
         }
-        let name_len = rest
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(rest.len());
-        if name_len == 0 {
-            continue;
-        }
-        let name = rest[..name_len].to_ascii_lowercase();
-        let (attrs, consumed) = attributes(&rest[name_len..]);
-        rest = &rest[name_len + consumed..];
-        out.push(Tag { name, attrs });
-    }
-    out
+        None
+    })
 }
 
 /// Attributes up to the closing `>`; returns them and the bytes consumed.

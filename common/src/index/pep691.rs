@@ -32,6 +32,9 @@ struct File {
     core_metadata: Value,
     #[serde(rename = "dist-info-metadata", default)]
     dist_info_metadata: Value,
+    /// PEP 700; read leniently, as the other optional keys are.
+    #[serde(default)]
+    size: Value,
 }
 
 /// Reads the files of project `name` from a PEP 691 JSON page fetched from `page_url`.
@@ -49,6 +52,7 @@ pub fn parse_json(body: &[u8], page_url: &Url, name: &str) -> Result<Vec<IndexFi
                 f.core_metadata
             };
             Ok(IndexFile {
+                size: f.size.as_u64(),
                 distribution: Distribution::parse(&f.filename, name),
                 filename: f.filename,
                 url: url.to_string(),

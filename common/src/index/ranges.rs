@@ -4,7 +4,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::client::IndexClient;
+use super::client::{IndexClient, Want};
 use super::error::IndexError;
 use super::model::IndexFile;
 use super::url::parse_url;
@@ -20,11 +20,19 @@ pub enum ByteRange {
 }
 
 impl ByteRange {
+    /// The bytes asked for (at least one).
+    pub fn asked(self) -> u64 {
+        match self {
+            Self::Suffix(n) => n.max(1),
+            Self::Span { len, .. } => len.max(1),
+        }
+    }
+
     fn header(self) -> String {
         match self {
             Self::Suffix(n) => format!("bytes=-{n}"),
             Self::Span { start, len } => {
-                format!("bytes={start}-{}", start + len.max(1) - 1)
+                format!("bytes={start}-{}", start.saturating_add(len.max(1) - 1))
             }
         }
     }
@@ -51,11 +59,14 @@ fn parse_content_range(value: &str) -> Option<(u64, u64)> {
 }
 
 impl IndexClient {
-    /// Reads `range` of the file at `url`. A server that ignores ranges answers with the whole
-    /// file, which is returned as such (`partial` false).
+    /// Reads `range` of the file at `url`. A partial answer larger than the range is refused
+    /// while it streams. A server that ignores ranges answers with the whole file, which is
+    /// returned as such (`partial` false), up to [`IndexLimits::file`](super::IndexLimits).
     pub async fn fetch_range(&self, url: &str, range: ByteRange) -> Result<Ranged, IndexError> {
         let header = range.header();
-        let fetched = self.get_with(parse_url(url)?, "*/*", Some(&header)).await?;
+        let fetched = self
+            .get_with(parse_url(url)?, "*/*", Some(&header), Want::Range(range))
+            .await?;
         if fetched.status == reqwest::StatusCode::PARTIAL_CONTENT {
             let (offset, total) = fetched
                 .content_range
@@ -81,16 +92,17 @@ impl IndexClient {
         })
     }
 
-    /// Downloads `file` whole, refusing more than `limit` bytes, and checks it against the
-    /// sha256 the index gave.
+    /// Downloads `file` whole and checks it against the sha256 the index gave. Reading stops
+    /// past the smallest of `limit`, the size the page declared (PEP 700) and
+    /// [`IndexLimits::file`](super::IndexLimits).
     pub async fn download(&self, file: &IndexFile, limit: u64) -> Result<Vec<u8>, IndexError> {
-        let fetched = self.get_with(parse_url(&file.url)?, "*/*", None).await?;
-        if fetched.body.len() as u64 > limit {
-            return Err(IndexError::Malformed {
-                url: redact_url(&file.url),
-                message: format!("larger than {limit} bytes, the most the solver downloads"),
-            });
-        }
+        let want = match file.size {
+            Some(size) if size < limit => Want::File(size, "the size the index page declared"),
+            _ => Want::File(limit, "a download by this analyzer"),
+        };
+        let fetched = self
+            .get_with(parse_url(&file.url)?, "*/*", None, want)
+            .await?;
         check_sha256(file, &fetched.body)?;
         Ok(fetched.body)
     }

@@ -11,7 +11,10 @@ const METADATA: &[u8] =
 
 fn options() -> IndexClientOptions {
     IndexClientOptions {
-        backoff: Duration::from_millis(10),
+        retry: crate::http::RetryPolicy {
+            backoff: Duration::from_millis(10),
+            ..crate::http::RetryPolicy::default()
+        },
         netrc: None,
         ..IndexClientOptions::default()
     }
@@ -135,7 +138,10 @@ async fn missing_projects_and_unreachable_indexes_differ() {
     assert!(err.is_not_found() && !err.is_unreachable(), "{err}");
     // Nothing listens on port 1.
     let c = IndexClient::new(IndexClientOptions {
-        retries: 1,
+        retry: crate::http::RetryPolicy {
+            retries: 1,
+            ..options().retry
+        },
         ..options()
     })
     .expect("client");

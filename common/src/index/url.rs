@@ -14,15 +14,52 @@ pub fn parse_url(text: &str) -> Result<Url, IndexError> {
         .map_err(|e| IndexError::Config(format!("{} is not a URL: {e}", redact_url(text))))
 }
 
-/// `base` joined with `<normalized>/`: the project page URL of PEP 503.
-pub fn project_url(index: &Url, normalized: &str) -> Result<Url, IndexError> {
-    let mut base = index.clone();
-    if !base.path().ends_with('/') {
-        let path = format!("{}/", base.path());
-        base.set_path(&path);
+/// `name` checked as a PEP 508 project name and normalised (PEP 503). A name read from a lock
+/// file or a requirement becomes a path segment of a request to a configured index; anything
+/// else (`//host:port/x`, `%2e%2e/x`, `../x`) would let the file choose where the request goes.
+pub fn project_name(name: &str) -> Result<String, IndexError> {
+    let invalid = |reason: String| IndexError::InvalidName {
+        name: redact_url(name),
+        reason,
+    };
+    // PEP 508: ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$, case-insensitively.
+    let bytes = name.as_bytes();
+    let pep508 = bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if !pep508 {
+        return Err(invalid(
+            "a name is ASCII letters and digits, with '.', '-' or '_' between them".to_owned(),
+        ));
     }
-    base.join(&format!("{normalized}/"))
-        .map_err(|e| IndexError::Config(format!("cannot build the page URL: {e}")))
+    pep508_rs::PackageName::new(name.to_owned())
+        .map(|n| n.to_string())
+        .map_err(|e| invalid(e.to_string()))
+}
+
+/// The page URL of PEP 503, `<index>/<name>/`: `name` (a checked project name) percent-encoded
+/// as one path segment appended to the index's path, never parsed as a URL of its own.
+pub fn project_url(index: &Url, name: &str) -> Url {
+    let mut url = index.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty().push(name).push("");
+    }
+    url
+}
+
+/// `scheme://host:port` (the port explicit or the scheme's default): what credentials are
+/// scoped to.
+pub fn origin(url: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or(0)
+    )
 }
 
 /// A link resolved against the page: the URL without its fragment, and the hashes the
@@ -78,15 +115,6 @@ pub fn take_userinfo(url: &mut Url) -> Option<(String, Option<String>)> {
     Some((user, password))
 }
 
-/// `host[:port]` as credentials are keyed.
-pub fn authority(url: &Url) -> String {
-    match (url.host_str(), url.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_owned(),
-        _ => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,9 +140,51 @@ mod tests {
     fn project_urls_add_the_slash() {
         let index = Url::parse("http://127.0.0.1:9/simple").expect("url");
         assert_eq!(
-            project_url(&index, "foo-bar").expect("url").as_str(),
+            project_url(&index, "foo-bar").as_str(),
             "http://127.0.0.1:9/simple/foo-bar/"
         );
+        let index = Url::parse("http://127.0.0.1:9/a/simple/?x=1").expect("url");
+        assert_eq!(
+            project_url(&index, "foo").as_str(),
+            "http://127.0.0.1:9/a/simple/foo/"
+        );
+        // Even an unchecked segment stays one segment of the configured index.
+        for hostile in ["//2130706433:18082/x", "%2e%2e/%2e%2e/x", "../x", "?q#f"] {
+            let url = project_url(&index, hostile);
+            assert_eq!(url.origin(), index.origin(), "{hostile}: {url}");
+            assert!(url.path().starts_with("/a/simple/"), "{hostile}: {url}");
+            assert_eq!(url.path_segments().map(Iterator::count), Some(4), "{url}");
+        }
+    }
+
+    #[test]
+    fn names_are_checked_before_they_reach_a_url() {
+        assert_eq!(project_name("Foo.Bar_baz").expect("valid"), "foo-bar-baz");
+        assert_eq!(project_name("a").expect("valid"), "a");
+        for hostile in [
+            "//2130706433:18082/x",
+            "%2e%2e/%2e%2e/x",
+            "../x",
+            "..",
+            "",
+            "foo/bar",
+            "foo bar",
+            "-foo",
+            "http://user:pw@h/x",
+        ] {
+            let err = project_name(hostile).expect_err(hostile);
+            assert!(matches!(err, IndexError::InvalidName { .. }), "{err}");
+            assert!(!err.to_string().contains("pw@"), "{err}");
+        }
+    }
+
+    #[test]
+    fn origins_name_scheme_host_and_port() {
+        let o = |u: &str| origin(&Url::parse(u).expect("url"));
+        assert_eq!(o("http://h/simple/"), "http://h:80");
+        assert_eq!(o("http://h:80/x"), o("http://h/y"));
+        assert_ne!(o("https://h/x"), o("http://h/x"));
+        assert_ne!(o("http://h:8080/x"), o("http://h/x"));
     }
 
     #[test]

@@ -10,7 +10,8 @@ mod sigv4;
 use std::fmt;
 
 use crate::error::AnalyzerError;
-use crate::output::http::{Attempt, RetryPolicy, body_snippet, with_retries};
+use crate::http::Retry;
+use crate::output::http::{Attempt, RetryPolicy, answer_retry, body_snippet, with_retries};
 
 pub(crate) use config::{Config, ProcessEnv};
 
@@ -125,11 +126,11 @@ pub(crate) fn put_object(
                 }
                 Ok(resp) => {
                     let status = resp.status();
+                    let retry = answer_retry(&resp);
                     let err = refusal(location, config, status, &body_snippet(resp).await);
-                    if status.is_server_error() {
-                        Attempt::Retry(err)
-                    } else {
-                        Attempt::Fatal(err)
+                    match retry {
+                        Retry::Never => Attempt::Fatal(err),
+                        retry => Attempt::Retry(err, retry),
                     }
                 }
                 Err(e) => Attempt::Retry(
@@ -141,6 +142,7 @@ pub(crate) fn put_object(
                     .with_hint(
                         "check that the S3 endpoint (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL) is up",
                     ),
+                    Retry::Backoff,
                 ),
             }
         }
