@@ -6,8 +6,10 @@ pub mod cache;
 pub mod input;
 pub mod license;
 pub mod lockfile;
+pub mod releases;
 pub mod report;
 pub mod resolve;
+pub mod specifier;
 pub mod target;
 pub mod walk;
 pub mod zip_directory;
@@ -299,19 +301,22 @@ fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, Analy
         ),
         resolve::ResolveError::Index(_) => AnalyzerError::network(e.to_string()),
     })?;
-    let pages = pinned
+    let releases = pinned
         .iter()
-        .map(|p| runtime.block_on(cache.page(&p.index, &p.name)))
+        .map(|p| runtime.block_on(cache.releases(&p.index, &p.name)))
         .collect::<Result<Vec<_>, _>>()?;
+    let indexes: Vec<String> = pinned.iter().map(|p| input::public_url(&p.index)).collect();
     let locked: Vec<lockfile::Locked<'_>> = pinned
         .iter()
-        .zip(&pages)
-        .map(|(p, page)| lockfile::Locked {
+        .zip(&releases)
+        .zip(&indexes)
+        .map(|((p, releases), index)| lockfile::Locked {
             name: &p.name,
             version: p.version.to_string(),
-            index: &p.index,
-            files: page
+            index,
+            files: releases
                 .files_of(&p.version)
+                .into_iter()
                 .filter(|f| !f.is_yanked() || p.yanked_allowed)
                 .collect(),
         })
