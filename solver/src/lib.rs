@@ -43,6 +43,28 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// How `resolve` chooses among releases, for `solver resolve --help`.
+const RESOLVE_RULES: &str = "\
+Which releases are eligible:
+  Versions match specifiers by PEP 440: ==1.2.3 matches 1.2.3+cu118 (a local label is compared
+  only when the specifier has one); <=1.2.3 excludes 1.2.3.post1; <2.0 excludes 2.0's
+  pre-releases unless 2.0 is one; >1.0 excludes 1.0's post-releases unless 1.0 is one, and V's
+  local versions always; ==1.4.* is a release prefix; ~=2.2 is >=2.2,==2.*; ===V is V's text.
+  Pre-releases (PEP 440 \"Pre-releases\"): a requirement admits pre- and dev releases when
+  --pre is given, when the user asked for them (a requirement given here names a pre-release
+  of the project, such as lib>=3.0rc1), when one of its own clauses names one, or when no
+  final or post release on the index satisfies it (a>0.1.0 with only 1.0.0a1 above 0.1.0
+  gives 1.0.0a1); otherwise they are excluded. Dependencies are judged each on its own.
+  Yanked releases (PEP 592): eligible only through an exact pin (==V or ===V) among the
+  requirements given here; a dependency's ==V does not make a yanked V eligible.
+  Requires-Python: the whole specifier, upper bounds included, is evaluated against the
+  target's Python version, as pip does (uv ignores upper bounds); a release with no file
+  whose tags and Requires-Python fit the target is not a candidate.
+  Indexes: a project comes from the first index that has it.
+On conflict the message gives PubGrub's derivation and, for each project without an
+acceptable release, why its releases were left out (yanked, pre-release, tags,
+Requires-Python, local label).";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Every version that satisfies each requirement, with its metadata and dependencies
@@ -50,6 +72,7 @@ pub enum Command {
     Python(PythonArgs),
     /// One consistent set of releases for the target, written as requirements.txt with hashes
     /// or as pylock.toml (PEP 751); on conflict, why.
+    #[command(after_help = RESOLVE_RULES)]
     Resolve(ResolveArgs),
 }
 
@@ -110,12 +133,23 @@ pub struct ResolveArgs {
     #[serde(flatten)]
     pub target: TargetArgs,
 
+    /// Give up after this many seconds, with a failure document (exit 6, `timeout`); 0 means
+    /// no limit. Each HTTP request has its own timeouts besides.
+    #[arg(
+        short = 't',
+        long,
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_TIMEOUT_SECONDS,
+        env = "THOTH_SOLVER_TIMEOUT"
+    )]
+    pub timeout: u64,
+
     /// How to write the resolution.
     #[arg(long, value_enum, default_value_t = LockFormat::RequirementsTxt)]
     pub format: LockFormat,
 
-    /// Allow pre-releases everywhere (by default only where a requirement names one, or where
-    /// nothing else fits).
+    /// Allow pre-releases for every requirement (by default a requirement admits them only when
+    /// it names one or no final release satisfies it; see below).
     #[arg(long)]
     pub pre: bool,
 
@@ -178,9 +212,29 @@ pub struct PythonArgs {
     #[arg(long, env = "THOTH_SOLVER_CACHE_DIR")]
     pub cache_dir: Option<std::path::PathBuf>,
 
+    /// Give up after this many seconds, with a failure document (exit 6, `timeout`); 0 means
+    /// no limit. Each HTTP request has its own timeouts besides.
+    #[arg(
+        short = 't',
+        long,
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_TIMEOUT_SECONDS,
+        env = "THOTH_SOLVER_TIMEOUT"
+    )]
+    pub timeout: u64,
+
     #[command(flatten)]
     #[serde(flatten)]
     pub output: OutputArgs,
+}
+
+/// The default overall time limit of `python` and `resolve`, in seconds (30 minutes: a walk
+/// of a large stack over a slow index takes minutes; a hostile index that drips bytes must not
+/// hold a worker forever).
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 1800;
+
+fn deadline(seconds: u64) -> Option<std::time::Duration> {
+    (seconds > 0).then(|| std::time::Duration::from_secs(seconds))
 }
 
 impl AnalyzerCli for Cli {
@@ -236,7 +290,9 @@ fn python(args: &PythonArgs) -> Result<common::Analysis<Report>, AnalyzerError> 
         environment,
     };
     let client = client(args.concurrency, args.cache_dir.as_deref())?;
-    let report = runtime()?.block_on(walk::solve(client, &requirements, options));
+    let report = common::deadline::run_with_deadline(deadline(args.timeout), move || {
+        Ok(runtime()?.block_on(walk::solve(client, &requirements, options)))
+    })?;
     Ok(common::Analysis::ok(report))
 }
 
@@ -284,16 +340,31 @@ fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, Analy
         environment: args.target.target()?,
         prereleases: args.pre,
     };
+    let client = client(args.concurrency, args.cache_dir.as_deref())?;
+    let format = args.format;
+    let text = common::deadline::run_with_deadline(deadline(args.timeout), move || {
+        resolve_to_text(client, requirements, &options, format)
+    })?;
+    Ok(common::Analysis::standalone(
+        Report::default(),
+        serde_json::Value::String(text),
+    ))
+}
+
+/// Resolves and writes the lock text: the part of `resolve` under the time limit.
+fn resolve_to_text(
+    client: common::index::IndexClient,
+    requirements: Vec<common::python::Requirement>,
+    options: &resolve::ResolveOptions,
+    format: LockFormat,
+) -> Result<String, AnalyzerError> {
     let runtime = runtime()?;
-    let cache = std::sync::Arc::new(cache::IndexCache::new(client(
-        args.concurrency,
-        args.cache_dir.as_deref(),
-    )?));
+    let cache = std::sync::Arc::new(cache::IndexCache::new(client));
     let pinned = resolve::resolve(
         std::sync::Arc::clone(&cache),
         runtime.handle().clone(),
         requirements,
-        &options,
+        options,
     )
     .map_err(|e| match e {
         resolve::ResolveError::Conflict(_) => AnalyzerError::input(e.to_string()).with_hint(
@@ -323,7 +394,7 @@ fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, Analy
         .collect();
     let env = &options.environment;
     let python = format!("{}.{}", env.python_version().0, env.python_version().1);
-    let text = match args.format {
+    let text = match format {
         LockFormat::RequirementsTxt => lockfile::requirements_txt(
             &format!(
                 "resolved by solver {} for Python {python} on {}",
@@ -336,8 +407,5 @@ fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, Analy
             lockfile::pylock_toml(&python, &locked).map_err(AnalyzerError::internal)?
         }
     };
-    Ok(common::Analysis::standalone(
-        Report::default(),
-        serde_json::Value::String(text),
-    ))
+    Ok(text)
 }

@@ -70,6 +70,9 @@ enum Excluded {
     ArbitraryText,
 }
 
+/// The releases of one project left out of some range: why, and by which requirement.
+type Exclusions = BTreeMap<Version, (Excluded, String)>;
+
 impl fmt::Display for Excluded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -99,7 +102,7 @@ struct Provider<'a> {
     candidates: Mutex<HashMap<String, Arc<Candidates>>>,
     /// Per project, the releases left out of some requirement's range and why, with the
     /// requirement (for explanations).
-    excluded: Mutex<BTreeMap<String, BTreeMap<Version, (Excluded, String)>>>,
+    excluded: Mutex<BTreeMap<String, Exclusions>>,
     /// Failures that are not conflicts: the index could not be asked.
     failure: Mutex<Option<String>>,
 }
@@ -179,7 +182,13 @@ impl Provider<'_> {
             })
         };
         let text_ok = |v: &Version| specifier::contains_all(specs, v);
+        // PEP 440: pre-releases "explicitly requested by the user" (a requirement given here
+        // names one for this project), named by this requirement, or the only way to satisfy it.
+        let user_asked = self.root.iter().any(|r| {
+            r.normalized_name() == name && specifier::names_prerelease(r.version_specifiers())
+        });
         let pre_ok = self.options.prereleases
+            || user_asked
             || specifier::names_prerelease(specs)
             || !in_range()
                 .any(|(v, yanked)| !v.any_prerelease() && text_ok(v) && (!yanked || yank_ok(v)));
