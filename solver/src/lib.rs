@@ -133,16 +133,9 @@ pub struct ResolveArgs {
     #[serde(flatten)]
     pub target: TargetArgs,
 
-    /// Give up after this many seconds, with a failure document (exit 6, `timeout`); 0 means
-    /// no limit. Each HTTP request has its own timeouts besides.
-    #[arg(
-        short = 't',
-        long,
-        value_name = "SECONDS",
-        default_value_t = DEFAULT_TIMEOUT_SECONDS,
-        env = "THOTH_SOLVER_TIMEOUT"
-    )]
-    pub timeout: u64,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub limit: LimitArgs,
 
     /// How to write the resolution.
     #[arg(long, value_enum, default_value_t = LockFormat::RequirementsTxt)]
@@ -212,6 +205,18 @@ pub struct PythonArgs {
     #[arg(long, env = "THOTH_SOLVER_CACHE_DIR")]
     pub cache_dir: Option<std::path::PathBuf>,
 
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub limit: LimitArgs,
+
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How long a run may take.
+#[derive(Debug, Args, Serialize)]
+pub struct LimitArgs {
     /// Give up after this many seconds, with a failure document (exit 6, `timeout`); 0 means
     /// no limit. Each HTTP request has its own timeouts besides.
     #[arg(
@@ -222,10 +227,6 @@ pub struct PythonArgs {
         env = "THOTH_SOLVER_TIMEOUT"
     )]
     pub timeout: u64,
-
-    #[command(flatten)]
-    #[serde(flatten)]
-    pub output: OutputArgs,
 }
 
 /// The default overall time limit of `python` and `resolve`, in seconds (30 minutes: a walk
@@ -251,10 +252,30 @@ impl AnalyzerCli for Cli {
 
     fn command_arguments(&self) -> (&'static str, serde_json::Value) {
         match &self.command {
-            Command::Python(a) => ("python", serde_json::to_value(a).unwrap_or_default()),
-            Command::Resolve(a) => ("resolve", serde_json::to_value(a).unwrap_or_default()),
+            Command::Python(a) => ("python", public_arguments(serde_json::to_value(a))),
+            Command::Resolve(a) => ("resolve", public_arguments(serde_json::to_value(a))),
         }
     }
+}
+
+/// The arguments as the document records them: every URL of the index lists without
+/// user-info (each of a comma-separated list, not only the first).
+fn public_arguments(value: serde_json::Result<serde_json::Value>) -> serde_json::Value {
+    let mut value = value.unwrap_or_default();
+    for key in ["index", "dependency_index"] {
+        if let Some(list) = value
+            .get_mut(key)
+            .and_then(|v| v.as_str().map(str::to_owned))
+        {
+            value[key] = list
+                .split(',')
+                .map(input::public_url)
+                .collect::<Vec<_>>()
+                .join(",")
+                .into();
+        }
+    }
+    value
 }
 
 pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
@@ -290,7 +311,7 @@ fn python(args: &PythonArgs) -> Result<common::Analysis<Report>, AnalyzerError> 
         environment,
     };
     let client = client(args.concurrency, args.cache_dir.as_deref())?;
-    let report = common::deadline::run_with_deadline(deadline(args.timeout), move || {
+    let report = common::deadline::run_with_deadline(deadline(args.limit.timeout), move || {
         Ok(runtime()?.block_on(walk::solve(client, &requirements, options)))
     })?;
     Ok(common::Analysis::ok(report))
@@ -342,7 +363,7 @@ fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, Analy
     };
     let client = client(args.concurrency, args.cache_dir.as_deref())?;
     let format = args.format;
-    let text = common::deadline::run_with_deadline(deadline(args.timeout), move || {
+    let text = common::deadline::run_with_deadline(deadline(args.limit.timeout), move || {
         resolve_to_text(client, requirements, &options, format)
     })?;
     Ok(common::Analysis::standalone(
