@@ -10,6 +10,7 @@ pub mod releases;
 pub mod report;
 pub mod resolve;
 pub mod specifier;
+pub mod static_metadata;
 pub mod target;
 pub mod walk;
 pub mod zip_directory;
@@ -34,7 +35,7 @@ pub const INFO: AnalyzerInfo = AnalyzerInfo {
 #[derive(Debug, Parser)]
 #[command(
     name = "solver",
-    after_help = "Examples:\n  solver python -r 'requests>=2' -i http://127.0.0.1:8080/simple\n  solver python -r @requirements.txt --python-version 3.11 --platform linux-aarch64\n  THOTH_SOLVER_PACKAGES='flask\\nclick<8' solver python\n\nIndexes come from -i, else PIP_INDEX_URL / PIP_EXTRA_INDEX_URL, else pip's configuration files.\nNothing is installed or built: metadata comes from the index's metadata files, from wheels read\nwith HTTP range requests, or from sdists whose PKG-INFO declares static dependencies.\n\nExit codes: 0 success (per-package problems are in errors/unresolved/unparsed), 2 usage,\n3 bad input, 4 network, 5 internal error."
+    after_help = "Examples:\n  solver python -r 'requests>=2' -i http://127.0.0.1:8080/simple\n  solver python -r @requirements.txt --python-version 3.11 --platform linux-aarch64\n  THOTH_SOLVER_PACKAGES='flask\\nclick<8' solver python\n\nIndexes come from -i, else PIP_INDEX_URL / PIP_EXTRA_INDEX_URL, else pip's configuration files.\nNothing is installed or built: metadata comes from the index's metadata files, from wheels read\nwith HTTP range requests, or from sdists: their PKG-INFO when it promises static dependencies\n(Metadata-Version 2.2+), else *.egg-info/requires.txt, setup.cfg [options] or pyproject.toml\n[project] (metadata_source says which); a setup.py-only sdist stays in errors.\n\nExit codes: 0 success (per-package problems are in errors/unresolved/unparsed), 2 usage,\n3 bad input, 4 network, 5 internal error."
 )]
 pub struct Cli {
     #[command(flatten)]
