@@ -443,3 +443,54 @@ fn every_rule_end_to_end_and_against_uv() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The walk (`solver python`) uses the same matcher and the same PEP 592 rule: a dependency's
+/// `yanked==2.0.0` lists no version, the user's own `yanked==2.0.0` does; `==2.0.0` of a
+/// dependency lists the local build `2.0.0+foo`.
+#[test]
+fn the_walk_follows_the_same_rules() {
+    let index = start(PageFormat::Json);
+    publish(&index);
+    let walk = |requirements: &str| -> serde_json::Value {
+        let home = tempfile::tempdir().expect("home");
+        let out = Command::new(env!("CARGO_BIN_EXE_solver"))
+            .args(["python", "-T", "-r", requirements, "-i", &index.url()])
+            .args(["--python-version", PYTHON, "--platform", "linux-x86_64"])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("PIP_CONFIG_FILE", "/dev/null")
+            .output()
+            .expect("run solver");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    };
+    let dependency_versions = |doc: &serde_json::Value| -> Vec<String> {
+        doc["result"]["tree"][0]["dependencies"][0]["resolved_versions"][0]["versions"]
+            .as_array()
+            .expect("versions")
+            .iter()
+            .map(|v| v.as_str().expect("text").to_owned())
+            .collect()
+    };
+    let doc = walk("yankdep");
+    assert!(dependency_versions(&doc).is_empty(), "{doc:#}");
+    let doc = walk("yanked==2.0.0");
+    assert_eq!(
+        doc["result"]["tree"][0]["package_version"], "2.0.0",
+        "{doc:#}"
+    );
+    let doc = walk("needslocal");
+    assert_eq!(dependency_versions(&doc), ["2.0.0+foo"], "{doc:#}");
+    let doc = walk("torch==2.1.0+cpu");
+    let reason = doc["result"]["unresolved"][0]["reason"]
+        .as_str()
+        .expect("reason");
+    assert!(
+        reason.contains("local label") && reason.contains("2.1.0+cu118"),
+        "{reason}"
+    );
+}
