@@ -1,8 +1,10 @@
 //! The core metadata of one release, read without installing or building anything: the index's
 //! metadata file (PEP 658/714), else the wheel's own `METADATA` read through HTTP range requests
 //! (the whole wheel when the server ignores ranges), else an sdist's `PKG-INFO` when it is
-//! trustworthy (Metadata-Version 2.2 or later and `Requires-Dist` not dynamic). Anything else is
-//! reported as unavailable, with the reason; a build backend is never run.
+//! trustworthy (Metadata-Version 2.2 or later and `Requires-Dist` not dynamic), else what an
+//! older sdist states statically (`static_metadata`: egg-info `requires.txt`, `setup.cfg`,
+//! `pyproject.toml`). Anything else is reported as unavailable, with the reason; a build
+//! backend is never run.
 
 use std::io::Read;
 
@@ -11,6 +13,7 @@ use common::python::{
     CoreMetadata, EntryPoints, Record, TargetEnvironment, Version, parse_entry_points, parse_record,
 };
 
+use crate::static_metadata;
 use crate::zip_directory::{self, Member, ZipError};
 
 /// The largest metadata-bearing member read from an archive (METADATA, RECORD, PKG-INFO).
@@ -30,6 +33,15 @@ pub enum MetadataSource {
     WheelDownload,
     /// The sdist's `PKG-INFO` (Metadata-Version >= 2.2, static dependencies).
     Sdist,
+    /// An older sdist's `*.egg-info/requires.txt` (written by setuptools when the sdist was
+    /// made), with PKG-INFO for the other fields.
+    SdistEggInfo,
+    /// An older sdist's `setup.cfg` `[options]` (install_requires, extras_require,
+    /// python_requires), with PKG-INFO for the other fields.
+    SdistSetupCfg,
+    /// An older sdist's `pyproject.toml` `[project]` table (dependencies not dynamic), with
+    /// PKG-INFO for the other fields.
+    SdistPyproject,
 }
 
 /// What was read for one release.
@@ -248,18 +260,30 @@ async fn read_member(
 
 async fn read_sdist(client: &IndexClient, file: &IndexFile) -> Result<Acquired, AcquireError> {
     let bytes = client.download(file, SDIST_LIMIT).await?;
-    let pkg_info = pkg_info_from_sdist(&bytes, &file.filename)
-        .map_err(|e| unreadable(file, e))?
+    let files = sdist_files(&bytes, &file.filename).map_err(|e| unreadable(file, e))?;
+    let pkg_info = files
+        .pkg_info
+        .as_deref()
         .ok_or_else(|| unreadable(file, "no PKG-INFO at the top of the sdist"))?;
     let metadata =
-        CoreMetadata::parse(&pkg_info).map_err(|e| unreadable(file, format!("PKG-INFO: {e}")))?;
-    trustworthy(&metadata)
-        .map_err(|reason| AcquireError::Unavailable(format!("{}: {reason}", file.filename)))?;
+        CoreMetadata::parse(pkg_info).map_err(|e| unreadable(file, format!("PKG-INFO: {e}")))?;
+    let (metadata, source) = match trustworthy(&metadata) {
+        Ok(()) => (metadata, MetadataSource::Sdist),
+        Err(reason) => {
+            let found = static_metadata::read(&files).map_err(|why| {
+                AcquireError::Unavailable(format!("{}: {reason}; {why}", file.filename))
+            })?;
+            let text = static_metadata::merged_metadata(&metadata, &found);
+            let merged = CoreMetadata::parse(text.as_bytes())
+                .map_err(|e| unreadable(file, format!("PKG-INFO: {e}")))?;
+            (merged, found.source.unwrap_or(MetadataSource::Sdist))
+        }
+    };
     Ok(Acquired {
         metadata,
         record: None,
         entry_points: None,
-        source: MetadataSource::Sdist,
+        source,
         filename: file.filename.clone(),
     })
 }
@@ -273,36 +297,93 @@ pub fn trustworthy(metadata: &CoreMetadata) -> Result<(), String> {
         .is_ok_and(|v| v >= Version::new([2, 2]));
     if !at_least_2_2 {
         return Err(format!(
-            "its PKG-INFO is Metadata-Version {version}, which does not promise static dependencies (2.2 or later does); reading them would mean running the build backend, which the solver never does"
+            "its PKG-INFO is Metadata-Version {version}, which does not promise static dependencies (2.2 or later does)"
         ));
     }
     let dynamic: Vec<&str> = metadata.get_all("Dynamic");
     if let Some(field) = dynamic.iter().find(|d| {
         d.eq_ignore_ascii_case("Requires-Dist") || d.eq_ignore_ascii_case("Requires-Python")
     }) {
-        return Err(format!(
-            "its PKG-INFO declares {field} dynamic: only a build would tell, and the solver never runs a build backend"
-        ));
+        return Err(format!("its PKG-INFO declares {field} dynamic"));
     }
     Ok(())
 }
 
-/// The top `PKG-INFO` of an sdist (`.tar.gz`, `.tar` or `.zip`, by its file name), if it has one.
-pub fn pkg_info_from_sdist(bytes: &[u8], filename: &str) -> Result<Option<Vec<u8>>, String> {
-    if filename.ends_with(".zip") {
-        pkg_info_from_zip(bytes)
-    } else {
-        pkg_info_from_tar(bytes, filename)
+/// Collects the members of an sdist that state metadata without a build.
+#[derive(Default)]
+struct Collector {
+    files: static_metadata::SdistFiles,
+    /// Depth of the shallowest egg-info directory seen, and of the members kept from it.
+    egg_depth: Option<usize>,
+    requires_depth: Option<usize>,
+    egg_pkg_info_depth: Option<usize>,
+}
+
+impl Collector {
+    /// Whether the member at `path` is wanted (then `keep` gets its bytes).
+    fn wants(&mut self, path: &str) -> Option<static_metadata::Member> {
+        use static_metadata::Member;
+        let (member, depth) = static_metadata::classify(path)?;
+        let egg_depth = match member {
+            Member::EggDir | Member::EggRequires | Member::EggPkgInfo => Some(depth),
+            _ => None,
+        };
+        if let Some(d) = egg_depth {
+            self.files.egg_info = true;
+            self.egg_depth = Some(self.egg_depth.map_or(d, |e| e.min(d)));
+        }
+        let wanted = match member {
+            Member::PkgInfo => self.files.pkg_info.is_none(),
+            Member::SetupCfg => self.files.setup_cfg.is_none(),
+            Member::Pyproject => self.files.pyproject.is_none(),
+            Member::EggRequires => self.requires_depth.is_none_or(|r| depth < r),
+            Member::EggPkgInfo => self.egg_pkg_info_depth.is_none_or(|r| depth < r),
+            Member::EggDir => false,
+        };
+        wanted.then_some(member)
+    }
+
+    fn keep(&mut self, path: &str, member: static_metadata::Member, bytes: Vec<u8>) {
+        use static_metadata::Member;
+        let depth = static_metadata::classify(path).map_or(0, |(_, d)| d);
+        match member {
+            Member::PkgInfo => self.files.pkg_info = Some(bytes),
+            Member::SetupCfg => self.files.setup_cfg = Some(bytes),
+            Member::Pyproject => self.files.pyproject = Some(bytes),
+            Member::EggRequires => {
+                self.requires_depth = Some(depth);
+                self.files.egg_requires = Some(bytes);
+            }
+            Member::EggPkgInfo => {
+                self.egg_pkg_info_depth = Some(depth);
+                self.files.egg_pkg_info = Some(bytes);
+            }
+            Member::EggDir => {}
+        }
+    }
+
+    /// The files, keeping egg-info members only from the shallowest egg-info directory.
+    fn finish(mut self) -> static_metadata::SdistFiles {
+        if self.requires_depth != self.egg_depth {
+            self.files.egg_requires = None;
+        }
+        if self.egg_pkg_info_depth != self.egg_depth {
+            self.files.egg_pkg_info = None;
+        }
+        self.files
     }
 }
 
-/// `NAME-VERSION/PKG-INFO`: a PKG-INFO exactly one directory deep.
-fn is_top_pkg_info(path: &str) -> bool {
-    let mut parts = path.trim_start_matches("./").split('/');
-    matches!((parts.next(), parts.next(), parts.next()), (Some(d), Some("PKG-INFO"), None) if !d.is_empty())
+/// The metadata-bearing members of an sdist (`.tar.gz`, `.tar` or `.zip`, by its file name).
+pub fn sdist_files(bytes: &[u8], filename: &str) -> Result<static_metadata::SdistFiles, String> {
+    if filename.ends_with(".zip") {
+        files_from_zip(bytes)
+    } else {
+        files_from_tar(bytes, filename)
+    }
 }
 
-fn pkg_info_from_tar(bytes: &[u8], filename: &str) -> Result<Option<Vec<u8>>, String> {
+fn files_from_tar(bytes: &[u8], filename: &str) -> Result<static_metadata::SdistFiles, String> {
     let reader: Box<dyn Read> = if filename.ends_with(".tar.gz") || filename.ends_with(".tgz") {
         Box::new(flate2::read::GzDecoder::new(bytes))
     } else if filename.ends_with(".tar") {
@@ -316,25 +397,27 @@ fn pkg_info_from_tar(bytes: &[u8], filename: &str) -> Result<Option<Vec<u8>>, St
     let entries = archive
         .entries()
         .map_err(|e| format!("not a tar archive: {e}"))?;
+    let mut collector = Collector::default();
     for entry in entries {
         let entry = entry.map_err(|e| format!("damaged tar archive: {e}"))?;
         let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        if is_top_pkg_info(&path) {
-            let mut out = Vec::new();
-            entry
-                .take(MEMBER_LIMIT + 1)
-                .read_to_end(&mut out)
-                .map_err(|e| format!("damaged tar archive: {e}"))?;
-            if out.len() as u64 > MEMBER_LIMIT {
-                return Err(format!("PKG-INFO is larger than {MEMBER_LIMIT} bytes"));
-            }
-            return Ok(Some(out));
+        let Some(member) = collector.wants(&path) else {
+            continue;
+        };
+        let mut out = Vec::new();
+        entry
+            .take(MEMBER_LIMIT + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| format!("damaged tar archive: {e}"))?;
+        if out.len() as u64 > MEMBER_LIMIT {
+            return Err(format!("{path} is larger than {MEMBER_LIMIT} bytes"));
         }
+        collector.keep(&path, member, out);
     }
-    Ok(None)
+    Ok(collector.finish())
 }
 
-fn pkg_info_from_zip(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
+fn files_from_zip(bytes: &[u8]) -> Result<static_metadata::SdistFiles, String> {
     let location = zip_directory::locate_directory(bytes, 0).map_err(|e| e.to_string())?;
     let directory = usize::try_from(location.offset)
         .ok()
@@ -343,21 +426,25 @@ fn pkg_info_from_zip(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
         .ok_or("damaged zip file: the central directory is outside the file")?;
     let members =
         zip_directory::read_directory(directory, location.entries).map_err(|e| e.to_string())?;
-    let Some(member) = members.iter().find(|m| is_top_pkg_info(&m.name)) else {
-        return Ok(None);
-    };
-    let local = usize::try_from(member.local_header_offset)
-        .ok()
-        .and_then(|at| bytes.get(at..))
-        .ok_or("damaged zip file: a member is outside the file")?;
-    let at = zip_directory::data_offset(local).map_err(|e| e.to_string())?;
-    let data = usize::try_from(at)
-        .ok()
-        .and_then(|at| local.get(at..))
-        .ok_or("damaged zip file: a member's data is missing")?;
-    zip_directory::extract(member, data, MEMBER_LIMIT)
-        .map(Some)
-        .map_err(|e| e.to_string())
+    let mut collector = Collector::default();
+    for member in &members {
+        let Some(kind) = collector.wants(&member.name) else {
+            continue;
+        };
+        let local = usize::try_from(member.local_header_offset)
+            .ok()
+            .and_then(|at| bytes.get(at..))
+            .ok_or("damaged zip file: a member is outside the file")?;
+        let at = zip_directory::data_offset(local).map_err(|e| e.to_string())?;
+        let data = usize::try_from(at)
+            .ok()
+            .and_then(|at| local.get(at..))
+            .ok_or("damaged zip file: a member's data is missing")?;
+        let content =
+            zip_directory::extract(member, data, MEMBER_LIMIT).map_err(|e| e.to_string())?;
+        collector.keep(&member.name, kind, content);
+    }
+    Ok(collector.finish())
 }
 
 #[cfg(test)]
@@ -383,11 +470,38 @@ mod tests {
         );
     }
 
+    /// An sdist made by old setuptools: PKG-INFO 1.0, the egg-info at the top with
+    /// requires.txt, and a vendored egg-info deeper that must not be read.
     #[test]
-    fn top_pkg_info_only() {
-        assert!(is_top_pkg_info("a-1.0/PKG-INFO"));
-        assert!(is_top_pkg_info("./a-1.0/PKG-INFO"));
-        assert!(!is_top_pkg_info("a-1.0/src/a.egg-info/PKG-INFO"));
-        assert!(!is_top_pkg_info("PKG-INFO"));
+    fn old_sdist_members_from_the_shallowest_egg_info() {
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut tar = tar::Builder::new(gz);
+        for (path, content) in [
+            (
+                "a-1.0/PKG-INFO",
+                "Metadata-Version: 1.0\nName: a\nVersion: 1.0\n",
+            ),
+            ("a-1.0/a.egg-info/requires.txt", "b>=1\n"),
+            (
+                "a-1.0/a.egg-info/PKG-INFO",
+                "Metadata-Version: 1.2\nName: a\nVersion: 1.0\nRequires-Python: >=3.6\n",
+            ),
+            ("a-1.0/vendor/x/x.egg-info/requires.txt", "wrong\n"),
+            ("a-1.0/setup.py", "raise SystemExit"),
+        ] {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(content.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, path, content.as_bytes())
+                .expect("tar");
+        }
+        let bytes = tar.into_inner().expect("tar").finish().expect("gz");
+        let files = sdist_files(&bytes, "a-1.0.tar.gz").expect("reads");
+        assert_eq!(files.egg_requires.as_deref(), Some(&b"b>=1\n"[..]));
+        let found = static_metadata::read(&files).expect("static");
+        assert_eq!(found.requires_dist, ["b>=1"]);
+        assert_eq!(found.requires_python.as_deref(), Some(">=3.6"));
+        assert_eq!(found.source, Some(MetadataSource::SdistEggInfo));
     }
 }

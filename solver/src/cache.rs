@@ -10,9 +10,11 @@ use common::python::{TargetEnvironment, Version, normalize_name};
 use tokio::sync::OnceCell;
 
 use crate::acquire::{self, AcquireError, Acquired};
+use crate::releases::Releases;
 
 pub type PageResult = Result<Arc<ProjectPage>, IndexError>;
 pub type MetadataResult = Result<Arc<Acquired>, Arc<AcquireError>>;
+pub type ReleasesResult = Result<Arc<Releases>, IndexError>;
 
 /// A value being fetched or fetched, shared by whoever asks for it.
 type Cell<T> = Arc<OnceCell<T>>;
@@ -25,6 +27,7 @@ fn cell<K: std::hash::Hash + Eq, T>(map: &Mutex<HashMap<K, Cell<T>>>, key: K) ->
 pub struct IndexCache {
     pub client: IndexClient,
     pages: Mutex<HashMap<(String, String), Cell<PageResult>>>,
+    releases: Mutex<HashMap<(String, String), Cell<ReleasesResult>>>,
     metadata: Mutex<HashMap<(String, String, Version), Cell<MetadataResult>>>,
 }
 
@@ -33,6 +36,7 @@ impl IndexCache {
         Self {
             client,
             pages: Mutex::default(),
+            releases: Mutex::default(),
             metadata: Mutex::default(),
         }
     }
@@ -43,6 +47,18 @@ impl IndexCache {
         cell.get_or_init(|| async { self.client.project_page(index, project).await.map(Arc::new) })
             .await
             .clone()
+    }
+
+    /// The page of `project` on `index` grouped by release (built once per page).
+    pub async fn releases(&self, index: &str, project: &str) -> ReleasesResult {
+        let cell = cell(&self.releases, (index.to_owned(), normalize_name(project)));
+        cell.get_or_init(|| async {
+            self.page(index, project)
+                .await
+                .map(|page| Arc::new(Releases::new(page)))
+        })
+        .await
+        .clone()
     }
 
     /// The metadata of `project` `version` on `index`, read from the file that suits `env`
@@ -58,11 +74,11 @@ impl IndexCache {
         let key = (index.to_owned(), normalize_name(project), version.clone());
         let cell = cell(&self.metadata, key);
         cell.get_or_init(|| async {
-            let page = self
-                .page(index, project)
+            let releases = self
+                .releases(index, project)
                 .await
                 .map_err(|e| Arc::new(e.into()))?;
-            let candidates: Vec<_> = page.files_of(version).collect();
+            let candidates = releases.files_of(version);
             let chosen = acquire::choose(&candidates, env).ok_or_else(|| {
                 Arc::new(AcquireError::Unavailable(format!(
                     "no wheel or sdist of {project} {version} on the index"

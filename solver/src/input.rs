@@ -49,9 +49,36 @@ pub fn index_list(arg: &str) -> Vec<String> {
         .collect()
 }
 
+/// An index URL as documents record it: without user-info (`https://user:token@host/simple`
+/// becomes `https://host/simple`), so credentials given in `-i` never reach an output. The
+/// boundary scrubber redacts what slips through; this keeps it from being needed.
+pub fn public_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let authority_start = scheme_end + 3;
+    let rest = &url[authority_start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..authority_start], &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn index_urls_lose_their_userinfo() {
+        assert_eq!(
+            public_url("http://USER:PASS@127.0.0.1:8080/simple"),
+            "http://127.0.0.1:8080/simple"
+        );
+        assert_eq!(public_url("https://tok%40en@host/a@b"), "https://host/a@b");
+        assert_eq!(public_url("https://host/simple"), "https://host/simple");
+        assert_eq!(public_url("not a url"), "not a url");
+    }
 
     #[test]
     fn thoth_separators_newlines_and_comments() {

@@ -6,8 +6,11 @@ pub mod cache;
 pub mod input;
 pub mod license;
 pub mod lockfile;
+pub mod releases;
 pub mod report;
 pub mod resolve;
+pub mod specifier;
+pub mod static_metadata;
 pub mod target;
 pub mod walk;
 pub mod zip_directory;
@@ -32,7 +35,7 @@ pub const INFO: AnalyzerInfo = AnalyzerInfo {
 #[derive(Debug, Parser)]
 #[command(
     name = "solver",
-    after_help = "Examples:\n  solver python -r 'requests>=2' -i http://127.0.0.1:8080/simple\n  solver python -r @requirements.txt --python-version 3.11 --platform linux-aarch64\n  THOTH_SOLVER_PACKAGES='flask\\nclick<8' solver python\n\nIndexes come from -i, else PIP_INDEX_URL / PIP_EXTRA_INDEX_URL, else pip's configuration files.\nNothing is installed or built: metadata comes from the index's metadata files, from wheels read\nwith HTTP range requests, or from sdists whose PKG-INFO declares static dependencies.\n\nExit codes: 0 success (per-package problems are in errors/unresolved/unparsed), 2 usage,\n3 bad input, 4 network, 5 internal error."
+    after_help = "Examples:\n  solver python -r 'requests>=2' -i http://127.0.0.1:8080/simple\n  solver python -r @requirements.txt --python-version 3.11 --platform linux-aarch64\n  THOTH_SOLVER_PACKAGES='flask\\nclick<8' solver python\n\nIndexes come from -i, else PIP_INDEX_URL / PIP_EXTRA_INDEX_URL, else pip's configuration files.\nNothing is installed or built: metadata comes from the index's metadata files, from wheels read\nwith HTTP range requests, or from sdists: their PKG-INFO when it promises static dependencies\n(Metadata-Version 2.2+), else *.egg-info/requires.txt, setup.cfg [options] or pyproject.toml\n[project] (metadata_source says which); a setup.py-only sdist stays in errors.\n\nExit codes: 0 success (per-package problems are in errors/unresolved/unparsed), 2 usage,\n3 bad input, 4 network, 5 internal error."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -41,6 +44,28 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// How `resolve` chooses among releases, for `solver resolve --help`.
+const RESOLVE_RULES: &str = "\
+Which releases are eligible:
+  Versions match specifiers by PEP 440: ==1.2.3 matches 1.2.3+cu118 (a local label is compared
+  only when the specifier has one); <=1.2.3 excludes 1.2.3.post1; <2.0 excludes 2.0's
+  pre-releases unless 2.0 is one; >1.0 excludes 1.0's post-releases unless 1.0 is one, and V's
+  local versions always; ==1.4.* is a release prefix; ~=2.2 is >=2.2,==2.*; ===V is V's text.
+  Pre-releases (PEP 440 \"Pre-releases\"): a requirement admits pre- and dev releases when
+  --pre is given, when the user asked for them (a requirement given here names a pre-release
+  of the project, such as lib>=3.0rc1), when one of its own clauses names one, or when no
+  final or post release on the index satisfies it (a>0.1.0 with only 1.0.0a1 above 0.1.0
+  gives 1.0.0a1); otherwise they are excluded. Dependencies are judged each on its own.
+  Yanked releases (PEP 592): eligible only through an exact pin (==V or ===V) among the
+  requirements given here; a dependency's ==V does not make a yanked V eligible.
+  Requires-Python: the whole specifier, upper bounds included, is evaluated against the
+  target's Python version, as pip does (uv ignores upper bounds); a release with no file
+  whose tags and Requires-Python fit the target is not a candidate.
+  Indexes: a project comes from the first index that has it.
+On conflict the message gives PubGrub's derivation and, for each project without an
+acceptable release, why its releases were left out (yanked, pre-release, tags,
+Requires-Python, local label).";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Every version that satisfies each requirement, with its metadata and dependencies
@@ -48,6 +73,7 @@ pub enum Command {
     Python(PythonArgs),
     /// One consistent set of releases for the target, written as requirements.txt with hashes
     /// or as pylock.toml (PEP 751); on conflict, why.
+    #[command(after_help = RESOLVE_RULES)]
     Resolve(ResolveArgs),
 }
 
@@ -108,12 +134,16 @@ pub struct ResolveArgs {
     #[serde(flatten)]
     pub target: TargetArgs,
 
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub limit: LimitArgs,
+
     /// How to write the resolution.
     #[arg(long, value_enum, default_value_t = LockFormat::RequirementsTxt)]
     pub format: LockFormat,
 
-    /// Allow pre-releases everywhere (by default only where a requirement names one, or where
-    /// nothing else fits).
+    /// Allow pre-releases for every requirement (by default a requirement admits them only when
+    /// it names one or no final release satisfies it; see below).
     #[arg(long)]
     pub pre: bool,
 
@@ -178,7 +208,35 @@ pub struct PythonArgs {
 
     #[command(flatten)]
     #[serde(flatten)]
+    pub limit: LimitArgs,
+
+    #[command(flatten)]
+    #[serde(flatten)]
     pub output: OutputArgs,
+}
+
+/// How long a run may take.
+#[derive(Debug, Args, Serialize)]
+pub struct LimitArgs {
+    /// Give up after this many seconds, with a failure document (exit 6, `timeout`); 0 means
+    /// no limit. Each HTTP request has its own timeouts besides.
+    #[arg(
+        short = 't',
+        long,
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_TIMEOUT_SECONDS,
+        env = "THOTH_SOLVER_TIMEOUT"
+    )]
+    pub timeout: u64,
+}
+
+/// The default overall time limit of `python` and `resolve`, in seconds (30 minutes: a walk
+/// of a large stack over a slow index takes minutes; a hostile index that drips bytes must not
+/// hold a worker forever).
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 1800;
+
+fn deadline(seconds: u64) -> Option<std::time::Duration> {
+    (seconds > 0).then(|| std::time::Duration::from_secs(seconds))
 }
 
 impl AnalyzerCli for Cli {
@@ -195,10 +253,30 @@ impl AnalyzerCli for Cli {
 
     fn command_arguments(&self) -> (&'static str, serde_json::Value) {
         match &self.command {
-            Command::Python(a) => ("python", serde_json::to_value(a).unwrap_or_default()),
-            Command::Resolve(a) => ("resolve", serde_json::to_value(a).unwrap_or_default()),
+            Command::Python(a) => ("python", public_arguments(serde_json::to_value(a))),
+            Command::Resolve(a) => ("resolve", public_arguments(serde_json::to_value(a))),
         }
     }
+}
+
+/// The arguments as the document records them: every URL of the index lists without
+/// user-info (each of a comma-separated list, not only the first).
+fn public_arguments(value: serde_json::Result<serde_json::Value>) -> serde_json::Value {
+    let mut value = value.unwrap_or_default();
+    for key in ["index", "dependency_index"] {
+        if let Some(list) = value
+            .get_mut(key)
+            .and_then(|v| v.as_str().map(str::to_owned))
+        {
+            value[key] = list
+                .split(',')
+                .map(input::public_url)
+                .collect::<Vec<_>>()
+                .join(",")
+                .into();
+        }
+    }
+    value
 }
 
 pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
@@ -234,7 +312,9 @@ fn python(args: &PythonArgs) -> Result<common::Analysis<Report>, AnalyzerError> 
         environment,
     };
     let client = client(args.concurrency, args.cache_dir.as_deref())?;
-    let report = runtime()?.block_on(walk::solve(client, &requirements, options));
+    let report = common::deadline::run_with_deadline(deadline(args.limit.timeout), move || {
+        Ok(runtime()?.block_on(walk::solve(client, &requirements, options)))
+    })?;
     Ok(common::Analysis::ok(report))
 }
 
@@ -282,16 +362,31 @@ fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, Analy
         environment: args.target.target()?,
         prereleases: args.pre,
     };
+    let client = client(args.concurrency, args.cache_dir.as_deref())?;
+    let format = args.format;
+    let text = common::deadline::run_with_deadline(deadline(args.limit.timeout), move || {
+        resolve_to_text(client, requirements, &options, format)
+    })?;
+    Ok(common::Analysis::standalone(
+        Report::default(),
+        serde_json::Value::String(text),
+    ))
+}
+
+/// Resolves and writes the lock text: the part of `resolve` under the time limit.
+fn resolve_to_text(
+    client: common::index::IndexClient,
+    requirements: Vec<common::python::Requirement>,
+    options: &resolve::ResolveOptions,
+    format: LockFormat,
+) -> Result<String, AnalyzerError> {
     let runtime = runtime()?;
-    let cache = std::sync::Arc::new(cache::IndexCache::new(client(
-        args.concurrency,
-        args.cache_dir.as_deref(),
-    )?));
+    let cache = std::sync::Arc::new(cache::IndexCache::new(client));
     let pinned = resolve::resolve(
         std::sync::Arc::clone(&cache),
         runtime.handle().clone(),
         requirements,
-        &options,
+        options,
     )
     .map_err(|e| match e {
         resolve::ResolveError::Conflict(_) => AnalyzerError::input(e.to_string()).with_hint(
@@ -299,26 +394,29 @@ fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, Analy
         ),
         resolve::ResolveError::Index(_) => AnalyzerError::network(e.to_string()),
     })?;
-    let pages = pinned
+    let releases = pinned
         .iter()
-        .map(|p| runtime.block_on(cache.page(&p.index, &p.name)))
+        .map(|p| runtime.block_on(cache.releases(&p.index, &p.name)))
         .collect::<Result<Vec<_>, _>>()?;
+    let indexes: Vec<String> = pinned.iter().map(|p| input::public_url(&p.index)).collect();
     let locked: Vec<lockfile::Locked<'_>> = pinned
         .iter()
-        .zip(&pages)
-        .map(|(p, page)| lockfile::Locked {
+        .zip(&releases)
+        .zip(&indexes)
+        .map(|((p, releases), index)| lockfile::Locked {
             name: &p.name,
             version: p.version.to_string(),
-            index: &p.index,
-            files: page
+            index,
+            files: releases
                 .files_of(&p.version)
+                .into_iter()
                 .filter(|f| !f.is_yanked() || p.yanked_allowed)
                 .collect(),
         })
         .collect();
     let env = &options.environment;
     let python = format!("{}.{}", env.python_version().0, env.python_version().1);
-    let text = match args.format {
+    let text = match format {
         LockFormat::RequirementsTxt => lockfile::requirements_txt(
             &format!(
                 "resolved by solver {} for Python {python} on {}",
@@ -331,8 +429,5 @@ fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, Analy
             lockfile::pylock_toml(&python, &locked).map_err(AnalyzerError::internal)?
         }
     };
-    Ok(common::Analysis::standalone(
-        Report::default(),
-        serde_json::Value::String(text),
-    ))
+    Ok(text)
 }

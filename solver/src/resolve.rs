@@ -6,22 +6,21 @@
 //! derivation says why in words.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
+use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use common::index::{Distribution, IndexError};
-use common::python::{
-    Operator, Requirement, TargetEnvironment, Version, VersionSpecifier, VersionSpecifiers,
-    normalize_name,
-};
+use common::index::IndexError;
+use common::python::{Operator, Requirement, TargetEnvironment, Version, normalize_name};
 use pubgrub::{
-    DefaultStringReporter, Dependencies, DependencyConstraints, DependencyProvider,
-    PackageResolutionStatistics, PubGrubError, Ranges, Reporter,
+    DefaultStringReporter, Dependencies, DependencyConstraints, DependencyProvider, DerivationTree,
+    External, PackageResolutionStatistics, PubGrubError, Reporter,
 };
 use tokio::runtime::Handle;
 
 use crate::cache::IndexCache;
+use crate::{releases, specifier};
 
 /// A node of the resolution.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -45,79 +44,53 @@ impl fmt::Display for Node {
     }
 }
 
-pub type Range = Ranges<Version>;
+pub use crate::specifier::Range;
 
-/// A PEP 440 specifier as a set of versions, with the PEP's exclusions: `<V` leaves out V's
-/// pre-releases, `>V` V's post-releases, `==V.*` is a prefix, `~=V` compatible release.
-pub fn specifier_range(spec: &VersionSpecifier) -> Range {
-    let v = spec.version().clone();
-    match spec.operator() {
-        Operator::Equal | Operator::ExactEqual => Range::singleton(v),
-        Operator::NotEqual => Range::singleton(v).complement(),
-        Operator::EqualStar | Operator::NotEqualStar => {
-            let lower = v.clone().with_min(Some(0));
-            let mut release = v.release().to_vec();
-            if let Some(last) = release.last_mut() {
-                *last += 1;
-            }
-            let upper = Version::new(release)
-                .with_epoch(v.epoch())
-                .with_min(Some(0));
-            let prefix = Range::from_range_bounds(lower..upper);
-            if *spec.operator() == Operator::EqualStar {
-                prefix
-            } else {
-                prefix.complement()
-            }
-        }
-        Operator::TildeEqual => {
-            let release = v.release();
-            let mut upper: Vec<u64> = release[..release.len().saturating_sub(1).max(1)].to_vec();
-            if let Some(last) = upper.last_mut() {
-                *last += 1;
-            }
-            let upper = Version::new(upper).with_epoch(v.epoch()).with_min(Some(0));
-            Range::from_range_bounds(v..upper)
-        }
-        Operator::LessThan => {
-            if v.any_prerelease() {
-                Range::strictly_lower_than(v)
-            } else {
-                Range::strictly_lower_than(v.with_min(Some(0)))
-            }
-        }
-        Operator::LessThanEqual => Range::lower_than(v.with_max(Some(u64::MAX))),
-        Operator::GreaterThan => {
-            if v.is_post() {
-                Range::strictly_higher_than(v)
-            } else {
-                Range::strictly_higher_than(v.with_max(Some(u64::MAX)))
-            }
-        }
-        Operator::GreaterThanEqual => Range::higher_than(v),
-    }
-}
-
-pub fn specifiers_range(specs: Option<&VersionSpecifiers>) -> Range {
-    specs.map_or_else(Range::full, |specs| {
-        specs.iter().fold(Range::full(), |acc, s| {
-            acc.intersection(&specifier_range(s))
-        })
-    })
-}
-
-/// The releases of one project the target could install, ascending, with the index they are
-/// on; whether each has only yanked files; whether each is a pre-release.
+/// The releases of one project the target could install, ascending, from the index they are
+/// on, and those it cannot with the reasons (for explanations).
 #[derive(Debug, Clone, Default)]
 struct Candidates {
+    /// Installable releases: version and whether every file the target could install is
+    /// yanked.
     versions: Vec<(Version, bool)>,
+    /// Releases with no file the target can install, with each file's reason.
+    unfit: Vec<(Version, Vec<String>)>,
     index: String,
+}
+
+/// Why a release that matches a requirement's specifier was left out of its range.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Excluded {
+    /// PEP 592: yanked, and not pinned exactly by the user's own requirements.
+    Yanked,
+    /// PEP 440 "Pre-releases": the requirement does not name a pre-release, `--pre` was not
+    /// given, and a final or post release satisfies it.
+    Prerelease,
+    /// `===`: the version's text differs (`1.0` is not `1.0.0`).
+    ArbitraryText,
+}
+
+/// The releases of one project left out of some range: why, and by which requirement.
+type Exclusions = BTreeMap<Version, (Excluded, String)>;
+
+impl fmt::Display for Excluded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Yanked => {
+                "is yanked (PEP 592: only an exact pin (== or ===) among your own requirements selects a yanked release)"
+            }
+            Self::Prerelease => {
+                "is a pre-release, and a final release satisfies the same specifier (PEP 440: pass --pre, or name a pre-release in the specifier)"
+            }
+            Self::ArbitraryText => "does not have the exact version text `===` asks for",
+        })
+    }
 }
 
 pub struct ResolveOptions {
     pub indexes: Vec<String>,
     pub environment: TargetEnvironment,
-    /// Pre-releases: always allowed, or only when asked for or nothing else fits.
+    /// Pre-releases: always allowed, or by PEP 440's default rule.
     pub prereleases: bool,
 }
 
@@ -127,8 +100,9 @@ struct Provider<'a> {
     options: &'a ResolveOptions,
     root: Vec<Requirement>,
     candidates: Mutex<HashMap<String, Arc<Candidates>>>,
-    /// Projects whose own requirements name a pre-release (then pre-releases are fair).
-    explicit_pre: Mutex<std::collections::HashSet<String>>,
+    /// Per project, the releases left out of some requirement's range and why, with the
+    /// requirement (for explanations).
+    excluded: Mutex<BTreeMap<String, Exclusions>>,
     /// Failures that are not conflicts: the index could not be asked.
     failure: Mutex<Option<String>>,
 }
@@ -146,34 +120,27 @@ impl Provider<'_> {
         let env = &self.options.environment;
         let mut found = Candidates::default();
         for index in &self.options.indexes {
-            match self.runtime.block_on(self.cache.page(index, project)) {
-                Ok(page) => {
-                    let mut versions = Vec::new();
-                    for v in page.versions() {
-                        let files: Vec<_> = page.files_of(v).collect();
-                        let installable = files.iter().any(|f| {
-                            let python_ok = f.requires_python.as_deref().is_none_or(|rp| {
-                                rp.parse::<VersionSpecifiers>().map_or(true, |s| {
-                                    s.contains(&env.markers().python_full_version().version)
-                                })
-                            });
-                            python_ok
-                                && match &f.distribution {
-                                    Distribution::Wheel(w) => w.is_compatible(env),
-                                    Distribution::Sdist(_) => true,
-                                    Distribution::Other => false,
-                                }
-                        });
-                        if installable {
-                            versions.push((v.clone(), files.iter().all(|f| f.is_yanked())));
+            match self.runtime.block_on(self.cache.releases(index, project)) {
+                Ok(releases) => {
+                    found.index.clone_from(index);
+                    for (version, files) in releases.iter() {
+                        let mut reasons = Vec::new();
+                        let mut fitting_yanked = Vec::new();
+                        for file in files {
+                            match releases::unfit(file, env) {
+                                Some(reason) => reasons.push(reason),
+                                None => fitting_yanked.push(file.is_yanked()),
+                            }
+                        }
+                        if fitting_yanked.is_empty() {
+                            found.unfit.push((version.clone(), reasons));
+                        } else {
+                            let yanked = fitting_yanked.iter().all(|y| *y);
+                            found.versions.push((version.clone(), yanked));
                         }
                     }
                     // The first index that has the project is the one it comes from (as uv does:
                     // no mixing of releases across indexes, the guard against dependency confusion).
-                    found = Candidates {
-                        versions,
-                        index: index.clone(),
-                    };
                     break;
                 }
                 Err(IndexError::NotFound { .. }) => {}
@@ -193,19 +160,83 @@ impl Provider<'_> {
         found
     }
 
-    /// Adds `requirement` (if its marker holds for `extras`) to `constraints`.
+    /// The range of `requirement`: its specifier's versions, less the candidates it does not
+    /// make eligible (yanked unless the user's own requirements pin them; pre-releases by PEP
+    /// 440's rule; `===` text mismatches). The exclusions are recorded for explanations.
+    fn requirement_range(&self, requirement: &Requirement) -> Range {
+        let name = requirement.normalized_name();
+        let specs = requirement.version_specifiers();
+        let range = specifier::ranges(specs);
+        let candidates = self.candidates(name);
+        let in_range = || {
+            candidates
+                .versions
+                .iter()
+                .filter(|(v, _)| range.contains(v))
+        };
+        let yank_ok = |v: &Version| {
+            self.root.iter().any(|r| {
+                r.normalized_name() == name
+                    && specifier::is_exact_pin(r.version_specifiers())
+                    && specifier::contains_all(r.version_specifiers(), v)
+            })
+        };
+        let text_ok = |v: &Version| specifier::contains_all(specs, v);
+        // PEP 440: pre-releases "explicitly requested by the user" (a requirement given here
+        // names one for this project), named by this requirement, or the only way to satisfy it.
+        let user_asked = self.root.iter().any(|r| {
+            r.normalized_name() == name && specifier::names_prerelease(r.version_specifiers())
+        });
+        let pre_ok = self.options.prereleases
+            || user_asked
+            || specifier::names_prerelease(specs)
+            || !in_range()
+                .any(|(v, yanked)| !v.any_prerelease() && text_ok(v) && (!yanked || yank_ok(v)));
+        let mut excluded = Vec::new();
+        for (v, yanked) in in_range() {
+            let why = if !text_ok(v) {
+                Excluded::ArbitraryText
+            } else if *yanked && !yank_ok(v) {
+                Excluded::Yanked
+            } else if v.any_prerelease() && !pre_ok {
+                Excluded::Prerelease
+            } else {
+                continue;
+            };
+            excluded.push((v.clone(), why));
+        }
+        if excluded.is_empty() {
+            return range;
+        }
+        let mut recorded = self.excluded.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = recorded.entry(name.to_owned()).or_default();
+        for (v, why) in &excluded {
+            entry.entry(v.clone()).or_insert_with(|| {
+                (
+                    why.clone(),
+                    format!(
+                        "{} {}",
+                        requirement.name(),
+                        requirement.specifier().unwrap_or_default()
+                    ),
+                )
+            });
+        }
+        // The gaps between excluded versions, built in one pass (the versions are ascending).
+        let mut lower = Bound::Unbounded;
+        let mut allowed = Vec::with_capacity(excluded.len() + 1);
+        for (v, _) in excluded {
+            allowed.push((lower, Bound::Excluded(v.clone())));
+            lower = Bound::Excluded(v);
+        }
+        allowed.push((lower, Bound::Unbounded));
+        range.intersection(&allowed.into_iter().collect())
+    }
+
+    /// Adds `requirement` to `constraints`.
     fn add(&self, constraints: &mut DependencyConstraints<Node, Range>, requirement: &Requirement) {
         let name = requirement.normalized_name().to_owned();
-        let range = specifiers_range(requirement.version_specifiers());
-        if requirement
-            .version_specifiers()
-            .is_some_and(|s| s.iter().any(|v| v.version().any_prerelease()))
-        {
-            self.explicit_pre
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(name.clone());
-        }
+        let range = self.requirement_range(requirement);
         self.prefetch(&name, &range);
         for extra in requirement.extras() {
             let node = Node::Extra(name.clone(), normalize_name(extra));
@@ -213,38 +244,122 @@ impl Provider<'_> {
         }
         merge(constraints, Node::Project(name), range);
     }
-}
 
-impl Provider<'_> {
-    /// Warms the cache while PubGrub works on something else: the project's page, and the
-    /// metadata of the release it will most likely pick (the highest final one in range).
+    /// Warms the cache while PubGrub works on something else: the metadata of the release
+    /// it will most likely pick (the highest in range).
     fn prefetch(&self, project: &str, range: &Range) {
+        let candidates = self.candidates(project);
+        let Some(version) = candidates
+            .versions
+            .iter()
+            .rev()
+            .map(|(v, _)| v)
+            .find(|v| range.contains(*v))
+            .cloned()
+        else {
+            return;
+        };
         let cache = Arc::clone(&self.cache);
-        let indexes = self.options.indexes.clone();
         let env = self.options.environment.clone();
-        let (project, range) = (project.to_owned(), range.clone());
+        let (project, index) = (project.to_owned(), candidates.index.clone());
         self.runtime.spawn(async move {
-            for index in &indexes {
-                let Ok(page) = cache.page(index, &project).await else {
-                    continue;
-                };
-                let likely = page
-                    .versions()
-                    .into_iter()
-                    .rev()
-                    .find(|v| {
-                        !v.any_prerelease()
-                            && range.contains(*v)
-                            && page.files_of(v).any(|f| !f.is_yanked())
-                    })
-                    .cloned();
-                if let Some(version) = likely {
-                    let _ = cache.metadata(index, &project, &version, &env, false).await;
-                }
-                break;
-            }
+            let _ = cache
+                .metadata(&index, &project, &version, &env, false)
+                .await;
         });
     }
+
+    /// Why the releases of the projects PubGrub found no version of were left out, in words.
+    fn explain(&self, projects: &BTreeSet<String>) -> String {
+        const SHOWN: usize = 5;
+        let excluded = self.excluded.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut text = String::new();
+        for project in projects {
+            let candidates = self.candidates(project);
+            let mut lines = Vec::new();
+            if candidates.versions.is_empty() && candidates.unfit.is_empty() {
+                lines.push(format!(
+                    "{project}: no index in {} lists any release of it",
+                    self.options.indexes.len()
+                ));
+            }
+            if let Some(excluded) = excluded.get(project) {
+                lines.extend(
+                    excluded
+                        .iter()
+                        .rev()
+                        .take(SHOWN)
+                        .map(|(v, (why, by))| format!("{project} {v} {why} (required as `{by}`)")),
+                );
+            }
+            for (v, reasons) in candidates.unfit.iter().rev().take(SHOWN) {
+                lines.push(format!(
+                    "{project} {v} has no file installable on the target: {}",
+                    reasons.join("; ")
+                ));
+            }
+            if candidates.unfit.len() > SHOWN {
+                lines.push(format!(
+                    "... and {} older releases of {project} with no installable file",
+                    candidates.unfit.len() - SHOWN
+                ));
+            }
+            for requirement in self.requirements_on(project) {
+                if let Some(note) = local_label_note(&requirement, &candidates) {
+                    lines.push(note);
+                }
+            }
+            for line in lines {
+                text.push_str("\n  - ");
+                text.push_str(&line);
+            }
+        }
+        text
+    }
+
+    /// The requirements on `project` seen so far (root requirements and dependencies whose
+    /// ranges were recorded).
+    fn requirements_on(&self, project: &str) -> Vec<Requirement> {
+        self.root
+            .iter()
+            .filter(|r| r.normalized_name() == project)
+            .cloned()
+            .collect()
+    }
+}
+
+/// When `requirement` names a local label (`==2.1.0+cpu`) that no release has while the
+/// public version exists with other labels, says so.
+fn local_label_note(requirement: &Requirement, candidates: &Candidates) -> Option<String> {
+    let spec = requirement
+        .version_specifiers()?
+        .iter()
+        .find(|s| *s.operator() == Operator::Equal && s.version().is_local())?
+        .clone();
+    let public = spec.version().clone().without_local();
+    let others: Vec<String> = candidates
+        .versions
+        .iter()
+        .map(|(v, _)| v)
+        .filter(|v| (*v).clone().without_local() == public && *v != spec.version())
+        .map(ToString::to_string)
+        .collect();
+    (!others.is_empty() && !candidates.versions.iter().any(|(v, _)| v == spec.version())).then(
+        || {
+            format!(
+                "`{} {}` asks for the local label +{}; the index has {} (PEP 440: a local label in `==` must match exactly)",
+                requirement.name(),
+                spec,
+                spec.version()
+                    .local()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("."),
+                others.join(", ")
+            )
+        },
+    )
 }
 
 fn merge(constraints: &mut DependencyConstraints<Node, Range>, node: Node, range: Range) {
@@ -283,32 +398,21 @@ impl DependencyProvider for Provider<'_> {
         }
     }
 
+    /// The highest installable release in range: the ranges already leave out what PEP 440
+    /// and PEP 592 make ineligible.
     fn choose_version(&self, package: &Node, range: &Range) -> Result<Option<Version>, Self::Err> {
         let name = match package {
             Node::Root => return Ok(Some(Version::new([0]))),
             Node::Project(name) | Node::Extra(name, _) => name,
         };
-        let candidates = self.candidates(name);
-        let pinned = range.as_singleton().is_some();
-        let fits: Vec<&Version> = candidates
+        Ok(self
+            .candidates(name)
             .versions
             .iter()
-            .filter(|(v, yanked)| range.contains(v) && (pinned || !yanked))
+            .rev()
             .map(|(v, _)| v)
-            .collect();
-        let pre_ok = self.options.prereleases
-            || self
-                .explicit_pre
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .contains(name);
-        let best_final = fits.iter().rev().find(|v| !v.any_prerelease());
-        Ok(match (best_final, pre_ok) {
-            (_, true) => fits.last().map(|v| (*v).clone()),
-            (Some(v), false) => Some((*v).clone()),
-            // Only pre-releases fit: take one, as pip and uv do.
-            (None, false) => fits.last().map(|v| (*v).clone()),
-        })
+            .find(|v| range.contains(*v))
+            .cloned())
     }
 
     fn get_dependencies(
@@ -419,7 +523,7 @@ pub fn resolve(
         options,
         root: requirements,
         candidates: Mutex::default(),
-        explicit_pre: Mutex::default(),
+        excluded: Mutex::default(),
         failure: Mutex::default(),
     };
     let solution = pubgrub::resolve(&provider, Node::Root, Version::new([0]));
@@ -455,39 +559,33 @@ pub fn resolve(
             if let Some(failure) = failure {
                 return Err(ResolveError::Index(failure));
             }
+            let mut projects = BTreeSet::new();
+            unavailable_projects(&tree, &mut projects);
             tree.collapse_no_versions();
-            Err(ResolveError::Conflict(DefaultStringReporter::report(&tree)))
+            let mut text = DefaultStringReporter::report(&tree);
+            let why = provider.explain(&projects);
+            if !why.is_empty() {
+                text.push_str("\nWhy releases were left out:");
+                text.push_str(&why);
+            }
+            Err(ResolveError::Conflict(text))
         }
         Err(e) => Err(ResolveError::Index(e.to_string())),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn r(spec: &str) -> Range {
-        specifiers_range(Some(&spec.parse::<VersionSpecifiers>().expect("spec")))
-    }
-
-    fn v(s: &str) -> Version {
-        s.parse().expect("version")
-    }
-
-    #[test]
-    fn pep440_exclusions() {
-        assert!(!r("<2.0").contains(&v("2.0rc1")));
-        assert!(r("<2.0rc2").contains(&v("2.0rc1")));
-        assert!(!r(">1.0").contains(&v("1.0.post1")));
-        assert!(r(">1.0").contains(&v("1.1")));
-        assert!(r("<=1.0").contains(&v("1.0+local")));
-        assert!(r("==1.4.*").contains(&v("1.4.9")));
-        assert!(!r("==1.4.*").contains(&v("1.5")));
-        assert!(r("~=2.2").contains(&v("2.9")));
-        assert!(!r("~=2.2").contains(&v("3.0")));
-        assert!(r("~=1.4.5").contains(&v("1.4.9")));
-        assert!(!r("~=1.4.5").contains(&v("1.5.0")));
-        assert!(!r("!=1.0").contains(&v("1.0")));
-        assert!(r(">=1,<2,!=1.5").contains(&v("1.6")));
+/// The projects of which PubGrub found no acceptable version or whose metadata was unusable.
+fn unavailable_projects(tree: &DerivationTree<Node, Range, String>, out: &mut BTreeSet<String>) {
+    match tree {
+        DerivationTree::External(External::NoVersions(node, _) | External::Custom(node, _, _)) => {
+            if let Node::Project(name) | Node::Extra(name, _) = node {
+                out.insert(name.clone());
+            }
+        }
+        DerivationTree::External(_) => {}
+        DerivationTree::Derived(derived) => {
+            unavailable_projects(&derived.cause1, out);
+            unavailable_projects(&derived.cause2, out);
+        }
     }
 }

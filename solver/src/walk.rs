@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use common::index::{Distribution, IndexClient, IndexFile, ProjectPage};
+use common::index::{Distribution, IndexClient, IndexFile};
 use common::python::{
     Operator, Requirement, TargetEnvironment, TargetPlatform, Version, VersionSpecifiers,
     normalize_name,
@@ -17,12 +17,14 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
 use crate::acquire::{AcquireError, Acquired};
-use crate::cache::{IndexCache, PageResult};
-use crate::license;
+use crate::cache::{IndexCache, ReleasesResult};
+use crate::input::public_url;
+use crate::releases::{self, Releases};
 use crate::report::{
     Artifact, Dependency, ErrorDetails, ErrorEntry, FileEntry, FileHash, ImportlibMetadata, Report,
     ResolvedVersions, TreeEntry, Unparsed, Unresolved,
 };
+use crate::{license, specifier};
 
 /// Releases analyzed at once; the index client bounds the HTTP requests separately.
 const RELEASES_IN_FLIGHT: usize = 64;
@@ -70,23 +72,18 @@ enum Outcome {
     Error(ErrorEntry),
 }
 
-/// Whether `version` is one an exact pin names (`==1.0`, `===1.0`): yanked releases count then,
-/// as PEP 592 asks.
-fn pins(spec: Option<&VersionSpecifiers>) -> bool {
-    spec.is_some_and(|s| {
-        s.iter()
-            .any(|v| matches!(v.operator(), Operator::Equal | Operator::ExactEqual))
-    })
-}
-
-/// The versions on `page` that `spec` allows, ascending, pre-releases included; versions whose
-/// every file is yanked only under an exact pin.
-pub fn matching_versions(page: &ProjectPage, spec: Option<&VersionSpecifiers>) -> Vec<Version> {
-    let pinned = pins(spec);
-    page.versions()
-        .into_iter()
-        .filter(|v| spec.is_none_or(|s| s.contains(v)))
-        .filter(|v| pinned || page.files_of(v).any(|f| !f.is_yanked()))
+/// The versions on the page that `spec` allows (PEP 440, see [`specifier`]), ascending,
+/// pre-releases included (Thoth's walk lists them all); a release whose every file is yanked
+/// only when `yank_ok` says the user's own requirements pin it exactly (PEP 592).
+pub fn matching_versions(
+    releases: &Releases,
+    spec: Option<&VersionSpecifiers>,
+    yank_ok: impl Fn(&Version) -> bool,
+) -> Vec<Version> {
+    releases
+        .iter()
+        .filter(|(v, _)| specifier::contains_all(spec, v))
+        .filter_map(|(v, mut files)| (files.any(|f| !f.is_yanked()) || yank_ok(v)).then_some(v))
         .cloned()
         .collect()
 }
@@ -104,18 +101,8 @@ pub fn platform_string(env: &TargetEnvironment) -> String {
     }
 }
 
-fn requires_python_holds(requires: Option<&str>, env: &TargetEnvironment) -> bool {
-    let Some(text) = requires.map(str::trim).filter(|t| !t.is_empty()) else {
-        return true;
-    };
-    // An unreadable Requires-Python is ignored, as pip does.
-    text.parse::<VersionSpecifiers>().map_or(true, |s| {
-        s.contains(&env.markers().python_full_version().version)
-    })
-}
-
 fn artifact(file: &IndexFile, env: &TargetEnvironment) -> Artifact {
-    let (kind, tags, tags_fit) = match &file.distribution {
+    let (kind, tags) = match &file.distribution {
         Distribution::Wheel(w) => {
             let mut tags = Vec::new();
             for p in w.python_tags() {
@@ -125,10 +112,10 @@ fn artifact(file: &IndexFile, env: &TargetEnvironment) -> Artifact {
                     }
                 }
             }
-            ("wheel", tags, w.is_compatible(env))
+            ("wheel", tags)
         }
-        Distribution::Sdist(_) => ("sdist", Vec::new(), true),
-        Distribution::Other => ("other", Vec::new(), false),
+        Distribution::Sdist(_) => ("sdist", Vec::new()),
+        Distribution::Other => ("other", Vec::new()),
     };
     Artifact {
         filename: file.filename.clone(),
@@ -139,7 +126,7 @@ fn artifact(file: &IndexFile, env: &TargetEnvironment) -> Artifact {
         yanked_reason: file.yanked.as_ref().and_then(|y| y.reason.clone()),
         kind: kind.to_owned(),
         tags,
-        fits_target: tags_fit && requires_python_holds(file.requires_python.as_deref(), env),
+        fits_target: releases::unfit(file, env).is_none(),
     }
 }
 
@@ -169,6 +156,19 @@ fn import_packages(acquired: &Acquired) -> Vec<String> {
 struct Walker {
     pages: IndexCache,
     options: WalkOptions,
+    /// The user's own requirements with an exact pin (`==V`, `===V`), by normalised name: the
+    /// only way a yanked release is eligible (PEP 592).
+    pins: Vec<Requirement>,
+}
+
+impl Walker {
+    fn yank_ok(&self, project: &str, version: &Version) -> bool {
+        let project = normalize_name(project);
+        self.pins.iter().any(|r| {
+            r.normalized_name() == project
+                && specifier::contains_all(r.version_specifiers(), version)
+        })
+    }
 }
 
 impl Walker {
@@ -176,7 +176,7 @@ impl Walker {
         let error = |kind: &str, message: String, provided_version: bool| {
             Outcome::Error(ErrorEntry {
                 package_name: release.project.clone(),
-                index_url: release.index.clone(),
+                index_url: public_url(&release.index),
                 package_version: release.requested.clone(),
                 kind: kind.to_owned(),
                 details: ErrorDetails { message },
@@ -184,7 +184,7 @@ impl Walker {
                 is_provided_package_version: provided_version,
             })
         };
-        let page = match self.pages.page(&release.index, &release.project).await {
+        let page = match self.pages.releases(&release.index, &release.project).await {
             Ok(p) => p,
             Err(e) => return error("index_error", e.to_string(), false),
         };
@@ -207,7 +207,8 @@ impl Walker {
                     AcquireError::Index(_) => ("index_error", true),
                     AcquireError::Unreadable { .. } => ("unreadable_artifact", true),
                 };
-                return error(kind, e.to_string(), provided);
+                let fit = fit_summary(&page.files_of(&release.version), env);
+                return error(kind, format!("{e}{fit}"), provided);
             }
         };
         let (dependencies, next, mut warnings) = self.dependencies(&acquired).await;
@@ -242,12 +243,13 @@ impl Walker {
         let version = metadata
             .version()
             .map_or_else(|| release.version.to_string(), str::to_owned);
-        let sha256: BTreeSet<String> = files_sha256(&files_of_version(&page, &release.version));
+        let files_of_release = page.files_of(&release.version);
+        let sha256: BTreeSet<String> = files_sha256(&files_of_release);
         let entry = TreeEntry {
             package_name: metadata.name().unwrap_or(&release.project).to_owned(),
             package_version: version.clone(),
             package_version_requested: release.requested.clone(),
-            index_url: release.index.clone(),
+            index_url: public_url(&release.index),
             importlib_metadata: ImportlibMetadata {
                 metadata: map,
                 requires: (!requires.is_empty()).then_some(requires),
@@ -263,10 +265,7 @@ impl Walker {
             package_license: license::detect(metadata),
             sha256: sha256.into_iter().collect(),
             packages: import_packages(&acquired),
-            artifacts: files_of_version(&page, &release.version)
-                .iter()
-                .map(|f| artifact(f, env))
-                .collect(),
+            artifacts: files_of_release.iter().map(|f| artifact(f, env)).collect(),
             metadata_source: acquired.source,
             metadata_artifact: acquired.filename.clone(),
             warnings,
@@ -296,8 +295,10 @@ impl Walker {
             let spec = requirement.version_specifiers();
             let mut resolved_versions = Vec::new();
             for index in &self.options.dependency_indexes {
-                let versions = match self.pages.page(index, requirement.name()).await {
-                    Ok(page) => matching_versions(&page, spec),
+                let versions = match self.pages.releases(index, requirement.name()).await {
+                    Ok(releases) => {
+                        matching_versions(&releases, spec, |v| self.yank_ok(requirement.name(), v))
+                    }
                     Err(_) => Vec::new(),
                 };
                 let excluded = self.options.exclude.contains(requirement.normalized_name());
@@ -310,7 +311,7 @@ impl Walker {
                     }));
                 }
                 resolved_versions.push(ResolvedVersions {
-                    index: index.clone(),
+                    index: public_url(index),
                     versions: versions.iter().map(ToString::to_string).collect(),
                 });
             }
@@ -332,8 +333,19 @@ impl Walker {
     }
 }
 
-fn files_of_version<'a>(page: &'a ProjectPage, version: &Version) -> Vec<&'a IndexFile> {
-    page.files_of(version).collect()
+/// Which files of a release fit the target, and why the others do not, for `errors`.
+fn fit_summary(files: &[&IndexFile], env: &TargetEnvironment) -> String {
+    let unfit: Vec<String> = files
+        .iter()
+        .filter_map(|f| releases::unfit(f, env))
+        .collect();
+    if files.is_empty() {
+        " (the index lists no file of this release)".to_owned()
+    } else if unfit.len() == files.len() {
+        format!(" (no file installable on the target: {})", unfit.join("; "))
+    } else {
+        String::new()
+    }
 }
 
 fn files_sha256(files: &[&IndexFile]) -> BTreeSet<String> {
@@ -355,9 +367,15 @@ pub async fn solve(client: IndexClient, requirements: &[String], options: WalkOp
         platform: platform_string(&options.environment),
         ..Report::default()
     };
+    let pins = requirements
+        .iter()
+        .filter_map(|text| Requirement::parse(text).ok())
+        .filter(|r| specifier::is_exact_pin(r.version_specifiers()))
+        .collect();
     let walker = Walker {
         pages: IndexCache::new(client),
         options,
+        pins,
     };
     let mut queue: Vec<Release> = Vec::new();
     for text in requirements {
@@ -380,15 +398,18 @@ pub async fn solve(client: IndexClient, requirements: &[String], options: WalkOp
         }
         let spec = requirement.version_specifiers();
         for index in &walker.options.indexes {
-            let page = walker.pages.page(index, requirement.name()).await;
+            let page = walker.pages.releases(index, requirement.name()).await;
             let versions = page
                 .as_ref()
-                .map(|p| matching_versions(p, spec))
+                .map(|p| matching_versions(p, spec, |v| walker.yank_ok(requirement.name(), v)))
                 .unwrap_or_default();
             if versions.is_empty() {
-                report
-                    .unresolved
-                    .push(unresolved(&requirement, index, &page));
+                report.unresolved.push(unresolved(
+                    &requirement,
+                    index,
+                    &page,
+                    &walker.options.environment,
+                ));
             }
             queue.extend(versions.into_iter().map(|v| Release {
                 project: requirement.name().to_owned(),
@@ -463,40 +484,75 @@ fn parse_or_zero(v: &str) -> Version {
     v.parse().unwrap_or_else(|_| Version::new([0]))
 }
 
-fn unresolved(requirement: &Requirement, index: &str, page: &PageResult) -> Unresolved {
+fn unresolved(
+    requirement: &Requirement,
+    index: &str,
+    page: &ReleasesResult,
+    env: &TargetEnvironment,
+) -> Unresolved {
     let spec = requirement.specifier().unwrap_or_default().to_owned();
-    let pinned = requirement.version_specifiers().and_then(|s| {
-        s.iter()
-            .find(|v| matches!(v.operator(), Operator::Equal | Operator::ExactEqual))
-            .cloned()
-    });
+    let specs = requirement.version_specifiers();
+    let pinned = specifier::is_exact_pin(specs);
     let (provided, provided_version, reason) = match page {
-        Ok(page) => {
-            let has_version = pinned
-                .as_ref()
-                .map(|pin| page.versions().iter().any(|v| pin.contains(v)));
-            let reason = if page.files.is_empty() {
+        Ok(releases) => {
+            let matching: Vec<&Version> = releases
+                .versions()
+                .filter(|v| specifier::contains_all(specs, v))
+                .collect();
+            let has_version = pinned.then_some(!matching.is_empty());
+            let reason = if releases.page().files.is_empty() {
                 "the index lists the project without any file".to_owned()
-            } else if has_version == Some(true) {
-                "every file of the pinned version is yanked".to_owned()
+            } else if let Some(v) = matching.last() {
+                // Only yanked releases match and no exact pin names them.
+                format!(
+                    "{v} matches {spec:?} but every file of it is yanked (PEP 592: only an exact pin `=={v}` in your own requirements selects a yanked release){}",
+                    fit_summary(&releases.files_of(v), env)
+                )
             } else {
-                format!("no version on the index satisfies {spec:?}")
+                no_match_reason(releases, specs, &spec)
             };
             (true, has_version, reason)
         }
         Err(e) if e.is_not_found() => (
             false,
-            pinned.as_ref().map(|_| false),
+            pinned.then_some(false),
             "the index does not have the project".to_owned(),
         ),
-        Err(e) => (false, pinned.as_ref().map(|_| false), e.to_string()),
+        Err(e) => (false, pinned.then_some(false), e.to_string()),
     };
     Unresolved {
         package_name: requirement.name().to_owned(),
         version_spec: spec,
-        index_url: index.to_owned(),
+        index_url: public_url(index),
         is_provided_package: provided,
         is_provided_package_version: provided_version,
         reason,
     }
+}
+
+/// Why no version of the page satisfies the specifier, naming a local label that differs.
+fn no_match_reason(releases: &Releases, specs: Option<&VersionSpecifiers>, spec: &str) -> String {
+    let local_pin = specs.and_then(|s| {
+        s.iter()
+            .find(|s| *s.operator() == Operator::Equal && s.version().is_local())
+    });
+    if let Some(pin) = local_pin {
+        let public = pin.version().clone().without_local();
+        let labels: Vec<String> = releases
+            .versions()
+            .filter(|v| (*v).clone().without_local() == public)
+            .map(ToString::to_string)
+            .collect();
+        if !labels.is_empty() {
+            return format!(
+                "no version on the index satisfies {spec:?}: the index has {} (PEP 440: a local label in `==` must match exactly)",
+                labels.join(", ")
+            );
+        }
+    }
+    let newest = releases
+        .versions()
+        .next_back()
+        .map_or_else(String::new, |v| format!(" (newest on the index: {v})"));
+    format!("no version on the index satisfies {spec:?}{newest}")
 }

@@ -10,6 +10,11 @@ use std::io::Read;
 /// and, for a wheel, usually the whole central directory.
 pub const TAIL_BYTES: u64 = 64 << 10;
 
+/// The largest central directory read (16 MiB: the wheels with the most files, such as
+/// tensorflow's, have directories of a few MiB). A larger claim is refused before it is
+/// requested, so a hostile end record cannot make the solver download or allocate gigabytes.
+pub const MAX_DIRECTORY_BYTES: u64 = 16 << 20;
+
 const EOCD_SIGNATURE: u32 = 0x0605_4b50;
 const ZIP64_LOCATOR_SIGNATURE: u32 = 0x0706_4b50;
 const ZIP64_EOCD_SIGNATURE: u32 = 0x0606_4b50;
@@ -30,6 +35,10 @@ pub enum ZipError {
     UnsupportedMethod { name: String, method: u16 },
     #[error("zip member {name} is larger than {limit} bytes")]
     TooLarge { name: String, limit: u64 },
+    #[error(
+        "the zip's central directory claims {size} bytes, more than the {limit} bytes the solver reads (a damaged or hostile wheel)"
+    )]
+    DirectoryTooLarge { size: u64, limit: u64 },
 }
 
 fn damaged(what: impl Into<String>) -> ZipError {
@@ -118,6 +127,12 @@ pub fn locate_directory(tail: &[u8], tail_offset: u64) -> Result<DirectoryLocati
             size = z.u64()?;
             offset = z.u64()?;
         }
+    }
+    if size > MAX_DIRECTORY_BYTES {
+        return Err(ZipError::DirectoryTooLarge {
+            size,
+            limit: MAX_DIRECTORY_BYTES,
+        });
     }
     let end = tail_offset + eocd as u64;
     if offset.checked_add(size).is_none_or(|e| e > end) {
@@ -348,6 +363,43 @@ mod tests {
             locate_directory(&file, 0),
             Err(ZipError::Damaged(_)) | Err(ZipError::NoEndRecord)
         ));
+    }
+
+    /// A zip64 end record claiming a 2 GiB directory (in a 3 GiB file) is refused before
+    /// anything is requested.
+    #[test]
+    fn a_huge_directory_claim_is_refused() {
+        let claimed: u64 = 2 << 30;
+        let file_len: u64 = 3 << 30;
+        let mut tail = Vec::new();
+        // zip64 end record at file offset `file_len - 98`.
+        let record_at = file_len - 98;
+        tail.extend_from_slice(&ZIP64_EOCD_SIGNATURE.to_le_bytes());
+        tail.extend_from_slice(&44u64.to_le_bytes());
+        tail.extend_from_slice(&[0; 2 + 2 + 4 + 4]);
+        tail.extend_from_slice(&1u64.to_le_bytes());
+        tail.extend_from_slice(&1u64.to_le_bytes());
+        tail.extend_from_slice(&claimed.to_le_bytes());
+        tail.extend_from_slice(&(record_at - claimed).to_le_bytes());
+        tail.extend_from_slice(&ZIP64_LOCATOR_SIGNATURE.to_le_bytes());
+        tail.extend_from_slice(&0u32.to_le_bytes());
+        tail.extend_from_slice(&record_at.to_le_bytes());
+        tail.extend_from_slice(&1u32.to_le_bytes());
+        tail.extend_from_slice(&EOCD_SIGNATURE.to_le_bytes());
+        tail.extend_from_slice(&[0; 4]);
+        tail.extend_from_slice(&0xffffu16.to_le_bytes());
+        tail.extend_from_slice(&0xffffu16.to_le_bytes());
+        tail.extend_from_slice(&u32::MAX.to_le_bytes());
+        tail.extend_from_slice(&u32::MAX.to_le_bytes());
+        tail.extend_from_slice(&0u16.to_le_bytes());
+        assert_eq!(tail.len(), 98);
+        assert_eq!(
+            locate_directory(&tail, file_len - 98),
+            Err(ZipError::DirectoryTooLarge {
+                size: claimed,
+                limit: MAX_DIRECTORY_BYTES
+            })
+        );
     }
 
     #[test]

@@ -18,6 +18,9 @@ fn the_template_runs_solver_as_a_pod_would() {
             // Nothing listens on the discard port: the solver fails fast if it gets that far.
             ("THOTH_SOLVER_INDEXES", "http://127.0.0.1:9/simple"),
             ("THOTH_DEPLOYMENT_NAME", "ocp4-stage"),
+            // The target, as Thoth's solver-rhel-9-py39 image would have been.
+            ("THOTH_SOLVER_PYTHON_VERSION", "3.9"),
+            ("THOTH_SOLVER_PLATFORM", "linux-aarch64"),
         ],
     );
     assert_eq!(step.argv[0], "solver");
@@ -31,6 +34,15 @@ fn the_template_runs_solver_as_a_pod_would() {
     assert_eq!(
         meta["arguments"]["python"]["index"],
         "http://127.0.0.1:9/simple"
+    );
+    // The target came from the parameters, not from the binary's defaults.
+    assert_eq!(meta["arguments"]["python"]["python_version"], "3.9");
+    assert_eq!(meta["arguments"]["python"]["platform"], "linux-aarch64");
+    assert_eq!(meta["arguments"]["python"]["timeout"], 840);
+    assert_eq!(run.document["result"]["platform"], "linux-aarch64");
+    assert_eq!(
+        run.document["result"]["environment"]["python_version"],
+        "3.9"
     );
     // Thoth's literal \n split the requirements; the unreachable index is recorded per package.
     let unresolved = run.document["result"]["unresolved"]
