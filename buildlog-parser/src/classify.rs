@@ -13,8 +13,9 @@ use std::sync::LazyLock;
 use common::python::normalize_name;
 
 use crate::collector::{Collector, Line, Role, split_requirement};
+use crate::conflict;
 use crate::pattern::{Pattern, Screen};
-use crate::report::{BuildError, ErrorKind, MissingKind};
+use crate::report::{BuildError, ConflictingRequirement, ErrorKind, MissingKind};
 
 /// Blocks of the same package closer than this many lines are one failure.
 const MERGE_GAP: usize = 50;
@@ -213,7 +214,7 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             X::ConflictsFollow,
         ),
         sig(
-            r"^(?:[╰├]─▶ )?(?:And because|Because) .*depends on",
+            r"^(?:[╰├]─▶ |cause: )?(?:And because|Because|So, because) .*(?:depends? on|you require)",
             ResolutionImpossible,
             60,
             false,
@@ -401,6 +402,10 @@ struct Block {
     warning_only: bool,
     cause: Option<String>,
     conflicts: Vec<String>,
+    /// The conflict read into requirements and origins (see [`conflict`]).
+    requirements: Vec<ConflictingRequirement>,
+    /// Packages the resolver named as not installable together.
+    named: Vec<String>,
     expected: Vec<String>,
     actual: Option<String>,
     missing: Option<(MissingKind, String)>,
@@ -515,8 +520,9 @@ impl Classifier {
         self.errors
             .into_iter()
             .map(|(mut error, _, warning_only)| {
+                let blamed = blamed(&error);
                 error.recovered =
-                    warning_only || error.package.as_deref().is_some_and(|p| c.succeeded(p));
+                    warning_only || (!blamed.is_empty() && blamed.iter().all(|p| c.succeeded(p)));
                 error
             })
             .collect()
@@ -541,19 +547,24 @@ impl Classifier {
     }
 
     fn push(&mut self, block: Block, c: &mut Collector) {
-        if let (Some(package), false) = (&block.package, block.warning_only) {
-            c.mark(package, false);
+        let (run, warning_only) = (block.run, block.warning_only);
+        let error = block.into_error();
+        if !warning_only {
+            for name in blamed(&error) {
+                c.mark(name, false);
+                c.failed_during_install(error.first_line, name);
+            }
         }
-        if let Some((last, run, warning_only)) = self.errors.last_mut() {
-            let same_package = match (&last.package, &block.package) {
+        if let Some((last, last_run, last_warning_only)) = self.errors.last_mut() {
+            let same_package = match (&last.package, &error.package) {
                 (Some(a), Some(b)) => normalize_name(a) == normalize_name(b),
-                (None, None) => last.kind == block.kind,
+                (None, None) => last.kind == error.kind,
                 _ => false,
             };
-            if same_package && *run == block.run && block.first_line <= last.last_line + MERGE_GAP {
+            if same_package && *last_run == run && error.first_line <= last.last_line + MERGE_GAP {
                 // The merged failure was only a warning if both parts were.
-                *warning_only = *warning_only && block.warning_only;
-                merge(last, block.into_error());
+                *last_warning_only = *last_warning_only && warning_only;
+                merge(last, error);
                 return;
             }
         }
@@ -561,8 +572,7 @@ impl Classifier {
             self.dropped += 1;
             return;
         }
-        let (run, warning_only) = (block.run, block.warning_only);
-        self.errors.push((block.into_error(), run, warning_only));
+        self.errors.push((error, run, warning_only));
     }
 }
 
@@ -581,6 +591,8 @@ impl Block {
             warning_only: warning,
             cause: None,
             conflicts: Vec::new(),
+            requirements: Vec::new(),
+            named: Vec::new(),
             expected: Vec::new(),
             actual: None,
             missing: None,
@@ -615,6 +627,7 @@ impl Block {
             }
             (Extract::ConflictsFollow, _) => self.pending = Pending::Conflicts,
             (Extract::Conflict, _) => self.add_conflict(text),
+            _ if s.kind == ErrorKind::ResolutionImpossible => self.read_conflict(text),
             (Extract::ExpectedHash, Some(g)) if self.expected.len() < MAX_HASHES => {
                 self.expected.push(g.to_owned());
             }
@@ -653,13 +666,32 @@ impl Block {
 
     fn add_conflict(&mut self, text: &str) {
         let text = text.trim_start_matches(['╰', '├', '─', '▶', ' ']);
+        let text = text.strip_prefix("cause: ").unwrap_or(text);
         let text = clip(text.strip_prefix("ERROR: ").unwrap_or(text));
+        self.read_conflict(&text);
         if self.conflicts.len() < MAX_CONFLICTS && !self.conflicts.contains(&text) {
             self.conflicts.push(text);
         }
     }
 
-    fn into_error(self) -> BuildError {
+    /// Who required what, from one line of a conflict statement.
+    fn read_conflict(&mut self, text: &str) {
+        let text = text.trim_start_matches(['╰', '├', '─', '▶', ' ']);
+        let text = text.strip_prefix("ERROR: ").unwrap_or(text);
+        let statement = conflict::read(text);
+        for name in statement.named {
+            if self.named.len() < MAX_CONFLICTS && !self.named.contains(&name) {
+                self.named.push(name);
+            }
+        }
+        for r in statement.requirements {
+            if self.requirements.len() < MAX_CONFLICTS && !self.requirements.contains(&r) {
+                self.requirements.push(r);
+            }
+        }
+    }
+
+    fn into_error(mut self) -> BuildError {
         let (missing_kind, missing) = match self.missing {
             Some((kind, name)) => (Some(kind), Some(name)),
             None => (None, None),
@@ -669,9 +701,24 @@ impl Block {
             (ErrorKind::Other, Some(cause)) => cause.clone(),
             _ => self.message,
         };
+        let mut package = self.package;
+        let mut culprits = Vec::new();
+        if self.kind == ErrorKind::ResolutionImpossible {
+            culprits = conflict::culprits(&self.named, &self.requirements);
+            if !self.package_stated {
+                // Not the package the installer happened to be collecting: the one the
+                // requirements disagree about, if the log says.
+                package = conflict::contested(&self.requirements);
+            }
+        } else {
+            // A resolver explains other failures in the same words (`Because there is no
+            // version of ...`): no conflict unless that is the failure.
+            self.conflicts.clear();
+            self.requirements.clear();
+        }
         let mut error = BuildError {
             kind: self.kind,
-            package: self.package,
+            package,
             message,
             first_line: self.first_line,
             last_line: self.last_line,
@@ -679,6 +726,8 @@ impl Block {
             recovered: false,
             cause: self.cause,
             conflicts: self.conflicts,
+            culprits,
+            conflicting_requirements: self.requirements,
             expected_hashes: self.expected,
             actual_hash: self.actual,
             missing_kind,
@@ -687,6 +736,15 @@ impl Block {
         };
         error.hint = hint(&error);
         error
+    }
+}
+
+/// The packages a failure is held against: a conflict's culprits, otherwise its package.
+fn blamed(e: &BuildError) -> Vec<&str> {
+    if e.culprits.is_empty() {
+        e.package.iter().map(String::as_str).collect()
+    } else {
+        e.culprits.iter().map(String::as_str).collect()
     }
 }
 
@@ -704,6 +762,16 @@ fn merge(into: &mut BuildError, later: BuildError) {
     for c in later.conflicts {
         if !into.conflicts.contains(&c) {
             into.conflicts.push(c);
+        }
+    }
+    for c in later.culprits {
+        if !into.culprits.contains(&c) {
+            into.culprits.push(c);
+        }
+    }
+    for r in later.conflicting_requirements {
+        if !into.conflicting_requirements.contains(&r) {
+            into.conflicting_requirements.push(r);
         }
     }
     let room = MAX_HASHES.saturating_sub(into.expected_hashes.len());

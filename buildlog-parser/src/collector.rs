@@ -107,6 +107,9 @@ pub struct Collector {
     successes: BTreeSet<String>,
     /// Increments at boundaries between separate installer runs; errors never merge across.
     pub run: u32,
+    /// pip's install phase under way: the line of `Installing collected packages:` and the
+    /// packages it lists, in the order pip installs them.
+    install_phase: Option<(usize, Vec<String>)>,
 }
 
 impl Collector {
@@ -280,6 +283,41 @@ impl Collector {
         if !pinned {
             if let Some(version) = version_from_filename(&name, file_name(artifact)) {
                 e.package_version = Some(version.to_owned());
+            }
+        }
+    }
+
+    /// pip starts installing `names`, in this order.
+    pub fn start_install_phase(&mut self, line: usize, names: Vec<String>) {
+        self.install_phase = Some((line, names.into_iter().take(MAX_DISTINCT).collect()));
+    }
+
+    /// pip said it installed everything (or a new run started).
+    pub fn end_install_phase(&mut self) {
+        self.install_phase = None;
+    }
+
+    /// A failure about `failed`, starting at line `at`. If pip was installing it in its install
+    /// phase, the packages pip installed before it stay installed: pip installs one at a time,
+    /// in the order it listed, and rolls back only the one that failed (any pip, legacy
+    /// `setup.py install` or wheel). Those with a version the log told are added to the
+    /// installed set.
+    pub fn failed_during_install(&mut self, at: usize, failed: &str) {
+        let key = normalize_name(failed);
+        let in_phase = self.install_phase.as_ref().is_some_and(|(start, names)| {
+            at > *start && names.iter().any(|n| normalize_name(n) == key)
+        });
+        if !in_phase {
+            return;
+        }
+        let Some((_, names)) = self.install_phase.take() else {
+            return;
+        };
+        for name in names.iter().take_while(|n| normalize_name(n) != key) {
+            let version = self.entry_for(name).and_then(|e| e.package_version.clone());
+            if let Some(version) = version {
+                self.installed(name, &version);
+                self.mark(name, true);
             }
         }
     }

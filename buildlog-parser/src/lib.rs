@@ -16,6 +16,7 @@
 pub mod classify;
 pub mod cli;
 pub mod collector;
+mod conflict;
 pub mod decompress;
 pub mod input;
 pub mod jsonlog;
@@ -30,8 +31,8 @@ use std::io::{BufReader, Read};
 pub use decompress::DecompressionLimits;
 pub use input::InputError;
 pub use report::{
-    BuildError, BuildLogReport, ErrorKind, ImageRef, Info, Installation, InstalledPackage,
-    MissingKind, PushDestination, Step, Tool,
+    BuildError, BuildLogReport, ConflictingRequirement, ErrorKind, ImageRef, Info, Installation,
+    InstalledPackage, MissingKind, PushDestination, Step, Tool,
 };
 
 use classify::Classifier;
