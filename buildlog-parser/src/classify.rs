@@ -257,7 +257,7 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             X::Compiler,
         ),
         sig(
-            r"Failed building wheel for (\S+)|Could not build wheels for ([^\s,]+)|^Failed to build `?([^\s`]+)|Building wheel for (\S+) .*did not run successfully|setup\.py bdist_wheel did not run successfully|python setup\.py (?:install|develop) did not run successfully|Running setup\.py install for (\S+) \.\.\. error|Command .*setup\.py.* (?:install|develop).* failed with error code|error: legacy-install-failure|Failed to build wheel|Build backend failed to build wheel",
+            r"Failed building wheel for (\S+)|Could not build wheels for ([^\s,]+)|^Failed to build `?([^\s`]+)|Building wheel for (\S+) .*did not run successfully|setup\.py bdist_wheel did not run successfully|python setup\.py (?:install|develop) did not run successfully|Running setup\.py install for (\S+?)(?: \.\.\. error|: finished with status 'error')|Command .*setup\.py.* (?:install|develop).* failed with error code|error: legacy-install-failure|Failed to build wheel|Build backend failed to build wheel",
             BuildFailure,
             50,
             true,

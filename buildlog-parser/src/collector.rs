@@ -110,6 +110,10 @@ pub struct Collector {
     /// pip's install phase under way: the line of `Installing collected packages:` and the
     /// packages it lists, in the order pip installs them.
     install_phase: Option<(usize, Vec<String>)>,
+    /// Packages an installer said it would install, confirmed only by a run that ends well
+    /// (pipenv's `Installing X==1...` + `✔ Installation Succeeded` adds X to the Pipfile; the
+    /// install itself follows the lock, silently).
+    provisional: Vec<InstalledPackage>,
 }
 
 impl Collector {
@@ -283,6 +287,31 @@ impl Collector {
         if !pinned {
             if let Some(version) = version_from_filename(&name, file_name(artifact)) {
                 e.package_version = Some(version.to_owned());
+            }
+        }
+    }
+
+    /// An installation that holds if the run ends without an unrecovered failure.
+    pub fn provisionally_installed(&mut self, name: &str, version: &str) {
+        if self.provisional.len() < MAX_DISTINCT {
+            self.provisional.push(InstalledPackage {
+                name: name.to_owned(),
+                version: version.to_owned(),
+            });
+        }
+    }
+
+    /// Ends the log: the provisional installations hold when `run_succeeded`.
+    pub fn settle_provisional(&mut self, run_succeeded: bool) {
+        let provisional = std::mem::take(&mut self.provisional);
+        let failed = self
+            .failures
+            .keys()
+            .any(|key| !self.successes.contains(key));
+        if run_succeeded && !failed {
+            for p in provisional {
+                self.installed(&p.name, &p.version);
+                self.mark(&p.name, true);
             }
         }
     }

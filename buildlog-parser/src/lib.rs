@@ -152,6 +152,8 @@ impl Parser {
         let errors = self
             .classifier
             .finish(&mut self.collector, last_line, &self.last_text);
+        self.collector
+            .settle_provisional(errors.iter().all(|e| e.recovered));
         let info = std::mem::take(&mut self.collector.info);
         let adviser_id = self.collector.adviser_id.take();
         let steps = std::mem::take(&mut self.collector.steps);

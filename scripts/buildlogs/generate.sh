@@ -49,6 +49,11 @@ python3 -m pip download -q --no-deps --only-binary :all: --python-version 3.9 -d
 python3 -m pip download -q --no-deps --only-binary :all: -d "$work/micropipenv" micropipenv
 python3 -m venv "$work/tools"
 "$work/tools/bin/python" -m pip install -q pipenv uv
+# poetry and pdm each in a throwaway venv of its own (their dependencies differ from pipenv's).
+python3 -m venv "$work/poetry" && "$work/poetry/bin/python" -m pip install -q poetry
+python3 -m venv "$work/pdm" && "$work/pdm/bin/python" -m pip install -q pdm
+poetry_version=$("$work/poetry/bin/python" -c 'import importlib.metadata as m; print(m.version("poetry"))')
+pdm_version=$("$work/pdm/bin/python" -c 'import importlib.metadata as m; print(m.version("pdm"))')
 uv_version=$("$work/tools/bin/uv" --version | awk '{print $2}')
 pipenv_version=$("$work/tools/bin/python" -c 'import pipenv; print(pipenv.__version__)')
 micropipenv_version=$(ls "$work/micropipenv" | sed -n 's/^micropipenv-\([^-]*\)-.*/\1/p')
@@ -61,6 +66,8 @@ unset SSL_CERT_FILE REQUESTS_CA_BUNDLE PIPENV_PYPI_MIRROR
 export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 export UV_NO_CONFIG=1 UV_NO_CACHE=1 UV_PYTHON_DOWNLOADS=never NO_COLOR=1
 export PIPENV_NOSPIN=1
+# poetry and pdm install into the active venv (VIRTUAL_ENV) and keep their caches per run.
+export POETRY_VIRTUALENVS_CREATE=false POETRY_NO_INTERACTION=1 PDM_CHECK_UPDATE=false
 
 echo "== loopback indexes"
 python3 "$here/make_index.py" "$work/index" "$work"/wheels/*.whl
@@ -123,6 +130,48 @@ lock_bad_hash() {
   python3 "$here/make_lock.py" "$work/index" "$index" "$1" --bad-hash demo-greeting demo-app==0.4.0 demo-greeting==1.3.0
 }
 
+# A Pipfile naming the loopback index only (pipenv install adds the package to it).
+pipfile_empty() {
+  printf '[[source]]\nurl = "%s"\nverify_ssl = false\nname = "loopback"\n\n[packages]\n\n[requires]\npython_version = "%s"\n' \
+    "$index" "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" >"$1/Pipfile"
+}
+# pyproject.toml for poetry (no package of its own) and pdm (distribution = false), depending on
+# $DEPS (a TOML list body) from the loopback index only.
+pyproject_poetry() {
+  cat >"$1/pyproject.toml" <<EOF2
+[project]
+name = "demo-project"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = [$DEPS]
+
+[tool.poetry]
+package-mode = false
+
+[[tool.poetry.source]]
+name = "loopback"
+url = "$index"
+priority = "primary"
+EOF2
+}
+pyproject_pdm() {
+  cat >"$1/pyproject.toml" <<EOF2
+[project]
+name = "demo-project"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = [$DEPS]
+
+[tool.pdm]
+distribution = false
+
+[[tool.pdm.source]]
+name = "pypi"
+url = "$index"
+verify_ssl = false
+EOF2
+}
+
 # [SETUP=function] [EXTRA=micropipenv] [QUIET=reason] [ROOT=dir] run_case NAME PIP EXPECT TOOL -- COMMAND...
 # Runs COMMAND in a fresh venv (with pip PIP, or the venv's own for "bundled"), from a fresh
 # working directory that SETUP fills, and keeps the log and its ground truth. QUIET says why the
@@ -166,8 +215,9 @@ run_case() {
       PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 XDG_CACHE_HOME="$inside/cache/$name" \
       /bin/sh -c 'cd "$1" && shift && exec timeout 600 "$@"' sh "$proj" "$@" >"$dir/input.log" 2>&1
   else
-    (cd "$proj" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$work/tools/bin:$PATH" timeout 600 "$@") \
-      >"$dir/input.log" 2>&1
+    (cd "$proj" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$work/tools/bin:$PATH" \
+      POETRY_CACHE_DIR="$work/cache/$name" PDM_CACHE_DIR="$work/cache/$name" PDM_HOME="$work/cache/$name-home" \
+      timeout 600 "$@") >"$dir/input.log" 2>&1
   fi
   rc=$?
   set -e
@@ -234,6 +284,16 @@ pip_cases() {
     pip install --index-url "$unreachable" demo-app
   run_case "$p-tls-untrusted" "$v" "tls-verification package=demo-app" "$tool" -- \
     pip install --index-url "$tls_index" demo-app
+  # The user's own pin against a dependency's: "The user requested ..." in the conflict block.
+  run_case "$p-user-conflict" "$v" "$conflict" "$tool" -- \
+    pip install --index-url "$index" demo-left demo-greeting==1.3.0
+  # demo-greeting installs, then demo-install-fails' `setup.py install` raises: pip before 23.1
+  # (legacy install, no `wheel` package) leaves demo-greeting installed; later pips build a
+  # wheel, which installs.
+  local partial="build-failure package=demo-install-fails"
+  case $v in 2[3-9].* | [3-9][0-9].*) partial="" ;; esac
+  run_case "$p-partial-install" "$v" "$partial" "$tool" -- \
+    pip install --index-url "$index" demo-install-fails
 }
 
 for v in "${PIP_VERSIONS[@]}"; do
@@ -285,6 +345,25 @@ SETUP=lock_cext QUIET=$quiet run_case "$pe-deploy-missing-header" "$newest" \
   "build-failure package=demo-cext missing=nonexistent_header.h" "$pe" -- pipenv install --deploy
 SETUP=lock_bad_hash QUIET=$quiet run_case "$pe-sync-hash-mismatch" "$newest" "hash-mismatch package=demo-greeting" "$pe" -- pipenv sync
 
+# pipenv install NAME: pipenv installs the package, then locks and installs the lock.
+SETUP=pipfile_empty QUIET=$quiet run_case "$pe-install-success" "$newest" "" "$pe" -- pipenv install demo-app==0.4.0
+SETUP=pipfile_empty QUIET=$quiet run_case "$pe-install-no-matching-distribution" "$newest" \
+  "no-matching-distribution package=demo-greeting" "$pe" -- pipenv install demo-greeting==2.0
+
+# poetry and pdm, each from its own throwaway venv, installing into the case's venv.
+po="poetry-$poetry_version"
+DEPS='"demo-app"' SETUP=pyproject_poetry run_case "$po-install-success" bundled "" "$po" -- \
+  "$work/poetry/bin/poetry" install
+DEPS='"demo-left", "demo-right"' SETUP=pyproject_poetry run_case "$po-lock-conflict" bundled \
+  "resolution-impossible" "$po" -- "$work/poetry/bin/poetry" lock
+DEPS='"demo-cext"' SETUP=pyproject_poetry run_case "$po-install-missing-header" bundled \
+  "build-failure package=demo-cext missing=nonexistent_header.h" "$po" -- "$work/poetry/bin/poetry" install
+pd="pdm-$pdm_version"
+DEPS='"demo-app"' SETUP=pyproject_pdm run_case "$pd-install-success" bundled "" "$pd" -- \
+  "$work/pdm/bin/pdm" install
+DEPS='"demo-left", "demo-right"' SETUP=pyproject_pdm run_case "$pd-lock-conflict" bundled \
+  "resolution-impossible" "$pd" -- "$work/pdm/bin/pdm" lock
+
 # uv pip install, into the active virtual environment.
 u="uv-$uv_version"
 run_case "$u-success" bundled "" "$u" -- uv pip install --index-url "$index" demo-app
@@ -298,6 +377,8 @@ SETUP=requirements_bad_hash run_case "$u-hash-mismatch" bundled "hash-mismatch p
   uv pip install --index-url "$index" -r requirements.txt
 run_case "$u-resolution-impossible" bundled "resolution-impossible" "$u" -- \
   uv pip install --index-url "$index" demo-left demo-right
+run_case "$u-user-conflict" bundled "resolution-impossible" "$u" -- \
+  uv pip install --index-url "$index" demo-left demo-greeting==1.3.0
 run_case "$u-requires-python" bundled "requires-python package=demo-future" "$u" -- \
   uv pip install --index-url "$index" demo-future
 run_case "$u-unreachable-index" bundled "network package=demo-app" "$u" -- \

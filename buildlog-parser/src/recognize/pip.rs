@@ -128,6 +128,11 @@ impl Pip {
         if let Some(m) = BUILDING.captures(t).and_then(|m| m.get(1)) {
             c.current_package = Some(m.as_str().to_owned());
             c.in_progress.get_or_insert(line.number);
+            // `...: finished with status 'error'` (pip 19 to 22) and `... error` (pip 9 to 18)
+            // are the failure itself, for the classifier to read.
+            if t.ends_with("status 'error'") || t.ends_with("... error") {
+                return Role::Unknown;
+            }
             return Role::Progress;
         }
         if let Some(m) = INSTALLING.captures(t).and_then(|m| m.get(1)) {

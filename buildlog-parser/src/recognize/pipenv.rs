@@ -21,6 +21,12 @@ static RETRYING: LazyLock<Pattern> = LazyLock::new(|| {
 });
 static GAVE_UP: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"^ERROR: Couldn't install package: (\S+)"));
+/// `Installing requests==2.31.0...` (pipenv install NAME), before it says whether it worked.
+static INSTALLING_PACKAGE: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"^Installing ([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?==[^\s.]\S*?)\.\.\.$")
+});
+static INSTALLATION_SUCCEEDED: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^(?:✔ )?Installation Succeeded$"));
 static SUCCEEDED: LazyLock<Pattern> = LazyLock::new(|| {
     Pattern::new(
         r"^(?:✔ )?(?:Success!|Installation Succeeded|Successfully created virtual environment!?)$|^To activate this project's virtualenv",
@@ -33,6 +39,8 @@ pub struct Pipenv {
     /// list scanned per line was quadratic on hostile input).
     retry: std::collections::BTreeSet<String>,
     retrying: bool,
+    /// The package of the last `Installing X==1...` line, until pipenv says how it went.
+    installing: Option<(String, String)>,
 }
 
 impl Pipenv {
@@ -69,6 +77,23 @@ impl Pipenv {
                 self.retry.insert(name.to_owned());
             }
             return Role::Progress;
+        }
+        if let Some(m) = INSTALLING_PACKAGE.captures(t).and_then(|m| m.get(1)) {
+            if let Some((name, Some(version))) = split_requirement(m.as_str()) {
+                c.tool("pipenv", None);
+                c.requirement(m.as_str());
+                c.start_entry(name, Some(version), true);
+                c.close_entry();
+                self.installing = Some((name.to_owned(), version.to_owned()));
+                return Role::Progress;
+            }
+        }
+        if INSTALLATION_SUCCEEDED.is_match(t) {
+            // pipenv has added the package to the Pipfile; it is installed when the lock and
+            // the install that follow succeed (older pipenv installed it first: the same end).
+            if let Some((name, version)) = self.installing.take() {
+                c.provisionally_installed(&name, &version);
+            }
         }
         if t.starts_with("Installing initially failed dependencies") {
             self.retrying = true;
