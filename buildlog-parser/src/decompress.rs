@@ -7,7 +7,9 @@
 //! - a ratio cap on decompressed to compressed bytes, checked once the output is past
 //!   [`RATIO_GRACE_BYTES`] (a short log compresses well, and that is no attack).
 
+use std::cell::RefCell;
 use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
 
 use flate2::bufread::MultiGzDecoder;
 
@@ -64,10 +66,30 @@ pub enum LimitExceeded {
     },
 }
 
+/// Remembers the cap a reader crossed, for callers that only see the error through a layer that
+/// turns it into text (the JSON reader does).
+#[derive(Debug, Clone, Default)]
+pub struct Tripwire(Rc<RefCell<Option<LimitExceeded>>>);
+
+impl Tripwire {
+    pub fn tripped(&self) -> Option<LimitExceeded> {
+        self.0.borrow().clone()
+    }
+}
+
 /// A reader that is decompressed, within `limits`, when it starts with the gzip magic.
 pub fn decompressed<'a, R: Read + 'a>(
     reader: R,
     limits: DecompressionLimits,
+) -> io::Result<Box<dyn BufRead + 'a>> {
+    decompressed_watched(reader, limits, &Tripwire::default())
+}
+
+/// [`decompressed`], recording in `tripwire` the cap the input crosses.
+pub fn decompressed_watched<'a, R: Read + 'a>(
+    reader: R,
+    limits: DecompressionLimits,
+    tripwire: &Tripwire,
 ) -> io::Result<Box<dyn BufRead + 'a>> {
     let mut buffered = BufReader::with_capacity(64 * 1024, Counting::new(reader));
     let head = buffered.fill_buf()?;
@@ -78,6 +100,7 @@ pub fn decompressed<'a, R: Read + 'a>(
                 decoder: MultiGzDecoder::new(buffered),
                 produced: 0,
                 limits,
+                tripwire: tripwire.clone(),
             },
         )))
     } else {
@@ -110,6 +133,14 @@ struct Bounded<R: Read> {
     decoder: MultiGzDecoder<BufReader<Counting<R>>>,
     produced: u64,
     limits: DecompressionLimits,
+    tripwire: Tripwire,
+}
+
+impl<R: Read> Bounded<R> {
+    fn exceeded(&self, e: LimitExceeded) -> io::Error {
+        *self.tripwire.0.borrow_mut() = Some(e.clone());
+        io::Error::new(io::ErrorKind::InvalidData, e)
+    }
 }
 
 impl<R: Read> Read for Bounded<R> {
@@ -125,7 +156,7 @@ impl<R: Read> Read for Bounded<R> {
         let n = self.decoder.read(&mut buf[..want])?;
         self.produced += n as u64;
         if self.produced > self.limits.max_size {
-            return Err(limit_error(LimitExceeded::Size {
+            return Err(self.exceeded(LimitExceeded::Size {
                 max_size: self.limits.max_size,
             }));
         }
@@ -133,7 +164,7 @@ impl<R: Read> Read for Bounded<R> {
         if self.produced > RATIO_GRACE_BYTES
             && self.produced / compressed >= self.limits.max_ratio.max(1)
         {
-            return Err(limit_error(LimitExceeded::Ratio {
+            return Err(self.exceeded(LimitExceeded::Ratio {
                 max_ratio: self.limits.max_ratio,
                 produced: self.produced,
                 compressed,
@@ -141,10 +172,6 @@ impl<R: Read> Read for Bounded<R> {
         }
         Ok(n)
     }
-}
-
-fn limit_error(e: LimitExceeded) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
 /// The cap an I/O error reports, if it is one.

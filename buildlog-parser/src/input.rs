@@ -7,7 +7,9 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 
-use crate::decompress::{DecompressionLimits, LimitExceeded, decompressed, limit_of};
+use crate::decompress::{
+    DecompressionLimits, LimitExceeded, Tripwire, decompressed, decompressed_watched, limit_of,
+};
 use crate::jsonlog::{self, LogPath, MAX_JSON_IN_MEMORY};
 
 /// Longer lines are cut here; the rest of the line is skipped. Real logs carry minified blobs and
@@ -47,15 +49,7 @@ pub enum InputError {
 
 impl From<io::Error> for InputError {
     fn from(e: io::Error) -> Self {
-        // The JSON reader wraps the errors of the reader under it in its own.
-        let wrapped = e
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<struson::reader::ReaderError>())
-            .and_then(|r| match r {
-                struson::reader::ReaderError::IoError { error, .. } => limit_of(error),
-                _ => None,
-            });
-        match limit_of(&e).or(wrapped) {
+        match limit_of(&e) {
             Some(limit) => InputError::Limit(limit.clone()),
             None => InputError::Io(e),
         }
@@ -251,9 +245,12 @@ pub fn with_json_log<R: Read, T>(
     parse: impl FnOnce(&mut dyn Read) -> Result<T, InputError>,
 ) -> Result<T, InputError> {
     let path = LogPath::parse(expr)?;
-    let (encoding, reader) = sniff_encoding(decompressed(reader, limits)?)?;
+    let tripwire = Tripwire::default();
+    let (encoding, reader) = sniff_encoding(decompressed_watched(reader, limits, &tripwire)?)?;
     if let (LogPath::Members(names), Encoding::Utf8) = (&path, encoding) {
-        return jsonlog::stream_log(reader, names, expr, parse);
+        // The JSON reader reports a crossed cap as text: say which cap it was.
+        return jsonlog::stream_log(reader, names, expr, parse)
+            .map_err(|e| tripwire.tripped().map_or(e, InputError::Limit));
     }
     let text = read_capped_text(reader, encoding, expr)?;
     let log = jsonlog::select_log(&text, expr, &path)?;

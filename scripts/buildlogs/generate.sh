@@ -256,7 +256,17 @@ done
 
 # pip_cases VERSION TOOL: every failure mode, and a success, with that pip.
 pip_cases() {
-  local v=$1 tool=$2 p="pip-$1" listed conflict="resolution-impossible"
+  local v=$1 tool=$2 p="pip-$1" listed
+  # From 20.3 pip's resolver names both culprits and the package they disagree about; 10 to
+  # 20.2 name the one requirement broken after the fact.
+  local conflict="resolution-impossible package=demo-greeting culprits=demo-left,demo-right"
+  local user_conflict="resolution-impossible package=demo-greeting culprits=demo-greeting,demo-left"
+  case $v in
+    1[0-9].* | 20.[0-2].*)
+      conflict="resolution-impossible package=demo-right culprits=demo-right"
+      user_conflict="resolution-impossible package=demo-left culprits=demo-left"
+      ;;
+  esac
   # pip before 22 says nothing at its default verbosity about releases the index marks as
   # needing another Python: it only finds "no matching distribution".
   case $v in
@@ -265,7 +275,7 @@ pip_cases() {
   esac
   # Before the 2020 resolver, pip installs the first pin it meets and goes on: pip 10 to 20.2
   # print the broken requirement afterwards, pip 9 says nothing at all.
-  [[ $v != 9.* ]] || conflict=""
+  [[ $v != 9.* ]] || { conflict=""; user_conflict=""; }
   run_case "$p-success" "$v" "" "$tool" -- pip install --index-url "$index" demo-app
   run_case "$p-no-matching-distribution" "$v" "no-matching-distribution package=demo-greeting" "$tool" -- \
     pip install --index-url "$index" demo-greeting==2.0
@@ -285,13 +295,14 @@ pip_cases() {
   run_case "$p-tls-untrusted" "$v" "tls-verification package=demo-app" "$tool" -- \
     pip install --index-url "$tls_index" demo-app
   # The user's own pin against a dependency's: "The user requested ..." in the conflict block.
-  run_case "$p-user-conflict" "$v" "$conflict" "$tool" -- \
+  run_case "$p-user-conflict" "$v" "$user_conflict" "$tool" -- \
     pip install --index-url "$index" demo-left demo-greeting==1.3.0
   # demo-greeting installs, then demo-install-fails' `setup.py install` raises: pip before 23.1
-  # (legacy install, no `wheel` package) leaves demo-greeting installed; later pips build a
-  # wheel, which installs.
+  # (legacy install, no `wheel` package) leaves demo-greeting installed. Later pips build a
+  # wheel instead, with the legacy backend's build requirements setuptools and wheel; the index
+  # does not serve wheel, so they fail before installing anything.
   local partial="build-failure package=demo-install-fails"
-  case $v in 2[3-9].* | [3-9][0-9].*) partial="" ;; esac
+  case $v in 2[3-9].* | [3-9][0-9].*) partial="other package=demo-install-fails;no-matching-distribution package=wheel" ;; esac
   run_case "$p-partial-install" "$v" "$partial" "$tool" -- \
     pip install --index-url "$index" demo-install-fails
 }
@@ -375,9 +386,9 @@ run_case "$u-setup-raises" bundled "metadata-generation-failed package=demo-brok
   uv pip install --index-url "$index" demo-broken-setup
 SETUP=requirements_bad_hash run_case "$u-hash-mismatch" bundled "hash-mismatch package=demo-greeting" "$u" -- \
   uv pip install --index-url "$index" -r requirements.txt
-run_case "$u-resolution-impossible" bundled "resolution-impossible" "$u" -- \
+run_case "$u-resolution-impossible" bundled "resolution-impossible package=demo-greeting culprits=demo-left,demo-right" "$u" -- \
   uv pip install --index-url "$index" demo-left demo-right
-run_case "$u-user-conflict" bundled "resolution-impossible" "$u" -- \
+run_case "$u-user-conflict" bundled "resolution-impossible package=demo-greeting culprits=demo-greeting,demo-left" "$u" -- \
   uv pip install --index-url "$index" demo-left demo-greeting==1.3.0
 run_case "$u-requires-python" bundled "requires-python package=demo-future" "$u" -- \
   uv pip install --index-url "$index" demo-future

@@ -145,4 +145,39 @@ mod tests {
         assert_eq!(r.recovered, vec!["foo".to_owned()]);
         assert!(r.installation_successful);
     }
+
+    #[test]
+    fn pipenv_install_name_holds_only_if_the_run_ends_well() {
+        let ok = parse_str(
+            "Installing demo-app==0.4.0...\n\
+             ✔ Installation Succeeded\n\
+             Pipfile.lock not found, creating...\n\
+             Locking [packages] dependencies...\n\
+             Building requirements...\n\
+             Resolving dependencies...\n\
+             ✔ Success!\n\
+             Installing dependencies from Pipfile.lock (a1b2c3)...\n",
+        );
+        let installed: Vec<_> = ok
+            .installed
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .collect();
+        assert_eq!(installed, vec![("demo-app", "0.4.0")]);
+        assert!(ok.installation_successful);
+        // pipenv 2024+ says "Installation Succeeded" once the Pipfile has the package, before
+        // locking; a failed lock installs nothing.
+        let failed = parse_str(
+            "Installing demo-greeting==2.0...\n\
+             ✔ Installation Succeeded\n\
+             Locking [packages] dependencies...\n\
+             Building requirements...\n\
+             Resolving dependencies...\n\
+             ✘ Locking Failed!\n\
+             ERROR: Could not find a version that satisfies the requirement demo-greeting==2.0 (from versions: 1.2.0, 1.3.0)\n\
+             ERROR: No matching distribution found for demo-greeting==2.0\n",
+        );
+        assert!(failed.installed.is_empty(), "{:?}", failed.installed);
+        assert!(!failed.installation_successful);
+    }
 }
