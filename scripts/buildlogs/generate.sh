@@ -51,7 +51,9 @@ python3 -m venv "$work/tools"
 "$work/tools/bin/python" -m pip install -q pipenv uv
 # poetry and pdm each in a throwaway venv of its own (their dependencies differ from pipenv's).
 python3 -m venv "$work/poetry" && "$work/poetry/bin/python" -m pip install -q poetry
-python3 -m venv "$work/pdm" && "$work/pdm/bin/python" -m pip install -q pdm
+# pdm 2.29 breaks with hishel 2 (its bound is only >=1.4); its `locked` extra pins what it was tested with.
+python3 -m venv "$work/pdm" && "$work/pdm/bin/python" -m pip install -q 'pdm[locked]'
+
 poetry_version=$("$work/poetry/bin/python" -c 'import importlib.metadata as m; print(m.version("poetry"))')
 pdm_version=$("$work/pdm/bin/python" -c 'import importlib.metadata as m; print(m.version("pdm"))')
 uv_version=$("$work/tools/bin/uv" --version | awk '{print $2}')
@@ -117,6 +119,8 @@ stabilize() {
     -e 's#/tmp/pip-[a-z0-9_]{8}-([a-z]+)\b#/tmp/pip-XXXXXXXX-\1#g' \
     -e 's#\b(object at 0x)[0-9a-f]{8,16}\b#\1XXXXXXXXXXXX#g' \
     -e 's#\b(pipenv-)[a-z0-9_]{8}-#\1XXXXXXXX-#g' \
+    -e 's#/tmp/tmp[a-z0-9_]{8}\b#/tmp/tmpXXXXXXXX#g' \
+    -e 's#\b(pdm-[a-z]+-)[a-z0-9_]{8}\.log\b#\1XXXXXXXX.log#g' \
     "$@"
 }
 
@@ -298,11 +302,15 @@ pip_cases() {
   run_case "$p-user-conflict" "$v" "$user_conflict" "$tool" -- \
     pip install --index-url "$index" demo-left demo-greeting==1.3.0
   # demo-greeting installs, then demo-install-fails' `setup.py install` raises: pip before 23.1
-  # (legacy install, no `wheel` package) leaves demo-greeting installed. Later pips build a
-  # wheel instead, with the legacy backend's build requirements setuptools and wheel; the index
-  # does not serve wheel, so they fail before installing anything.
+  # (legacy install, no `wheel` package) leaves demo-greeting installed. pip 23 builds a wheel
+  # instead, with the legacy backend's build requirements setuptools and wheel; the index does
+  # not serve wheel, so it fails before installing anything. pip 24 asks for setuptools only,
+  # builds the wheel, and installs both.
   local partial="build-failure package=demo-install-fails"
-  case $v in 2[3-9].* | [3-9][0-9].*) partial="other package=demo-install-fails;no-matching-distribution package=wheel" ;; esac
+  case $v in
+    23.*) partial="other package=demo-install-fails;no-matching-distribution package=wheel" ;;
+    2[4-9].* | [3-9][0-9].*) partial="" ;;
+  esac
   run_case "$p-partial-install" "$v" "$partial" "$tool" -- \
     pip install --index-url "$index" demo-install-fails
 }
@@ -366,14 +374,14 @@ po="poetry-$poetry_version"
 DEPS='"demo-app"' SETUP=pyproject_poetry run_case "$po-install-success" bundled "" "$po" -- \
   "$work/poetry/bin/poetry" install
 DEPS='"demo-left", "demo-right"' SETUP=pyproject_poetry run_case "$po-lock-conflict" bundled \
-  "resolution-impossible" "$po" -- "$work/poetry/bin/poetry" lock
+  "resolution-impossible package=demo-greeting culprits=demo-left,demo-right" "$po" -- "$work/poetry/bin/poetry" lock
 DEPS='"demo-cext"' SETUP=pyproject_poetry run_case "$po-install-missing-header" bundled \
   "build-failure package=demo-cext missing=nonexistent_header.h" "$po" -- "$work/poetry/bin/poetry" install
 pd="pdm-$pdm_version"
 DEPS='"demo-app"' SETUP=pyproject_pdm run_case "$pd-install-success" bundled "" "$pd" -- \
   "$work/pdm/bin/pdm" install
 DEPS='"demo-left", "demo-right"' SETUP=pyproject_pdm run_case "$pd-lock-conflict" bundled \
-  "resolution-impossible" "$pd" -- "$work/pdm/bin/pdm" lock
+  "resolution-impossible package=demo-greeting culprits=demo-left,demo-right" "$pd" -- "$work/pdm/bin/pdm" lock
 
 # uv pip install, into the active virtual environment.
 u="uv-$uv_version"

@@ -51,7 +51,10 @@ impl Pipenv {
             return Role::Unknown;
         }
         if PHASE.is_match(t) {
-            c.tool("pipenv", None);
+            // poetry says `Resolving dependencies...` too.
+            if t != "Resolving dependencies..." {
+                c.tool("pipenv", None);
+            }
             return Role::Progress;
         }
         if let Some(m) = VENV_PYTHON.captures(t).and_then(|m| m.get(2)) {
