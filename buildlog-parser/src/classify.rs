@@ -200,14 +200,15 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             X::Conflict,
         ),
         sig(
-            r"conflicting dependencies|ResolutionImpossible|version solving failed|requirements are unsatisfiable|Could not find a version that matches|dependencies could not be resolved",
+            r"conflicting dependencies|ResolutionImpossible|version solving failed|requirements are unsatisfiable|Could not find a version that matches|dependencies could not be resolved|Unable to find a resolution",
             ResolutionImpossible,
             60,
             true,
             X::Nothing,
         ),
         sig(
-            r"^The conflict is caused by:$",
+            // pip, and pdm (`because of the following conflicts:`, then `X==1 (from A@1.0)`).
+            r"^(?:The conflict is caused by|because of the following conflicts):$",
             ResolutionImpossible,
             60,
             false,
@@ -381,8 +382,9 @@ static CAUSE: LazyLock<Pattern> = LazyLock::new(|| {
         r"^(?:[\w.]+\.)?([A-Z]\w*(?:Error|Exception)|KeyboardInterrupt|SystemExit)(?:: (.*))?$",
     )
 });
-static CONFLICT_ITEM: LazyLock<Pattern> =
-    LazyLock::new(|| Pattern::new(r"(?:\S+ \S+ depends on .+|The user requested .+)"));
+static CONFLICT_ITEM: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"(?:\S+ \S+ depends on .+|The user requested .+|^\S+ \(from \S+\)$)")
+});
 static DIGEST: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"^((?:sha\d+|md5):[0-9a-fA-F]{16,})$"));
 

@@ -110,6 +110,8 @@ pub struct Collector {
     /// pip's install phase under way: the line of `Installing collected packages:` and the
     /// packages it lists, in the order pip installs them.
     install_phase: Option<(usize, Vec<String>)>,
+    /// Packages pip announced installing in this phase (`Running setup.py install for X`).
+    announced: Vec<String>,
     /// Packages an installer said it would install, confirmed only by a run that ends well
     /// (pipenv's `Installing X==1...` + `✔ Installation Succeeded` adds X to the Pipfile; the
     /// install itself follows the lock, silently).
@@ -340,6 +342,15 @@ impl Collector {
     /// pip starts installing `names`, in this order.
     pub fn start_install_phase(&mut self, line: usize, names: Vec<String>) {
         self.install_phase = Some((line, names.into_iter().take(MAX_DISTINCT).collect()));
+        self.announced.clear();
+    }
+
+    /// pip announced installing `name` (one at a time: an announced package other than the
+    /// one that fails was installed).
+    pub fn announce_install(&mut self, name: &str) {
+        if self.install_phase.is_some() && self.announced.len() < MAX_DISTINCT {
+            self.announced.push(name.to_owned());
+        }
     }
 
     /// pip said it installed everything (or a new run started).
@@ -348,10 +359,11 @@ impl Collector {
     }
 
     /// A failure about `failed`, starting at line `at`. If pip was installing it in its install
-    /// phase, the packages pip installed before it stay installed: pip installs one at a time,
-    /// in the order it listed, and rolls back only the one that failed (any pip, legacy
-    /// `setup.py install` or wheel). Those with a version the log told are added to the
-    /// installed set.
+    /// phase, the packages pip installed before it stay installed: pip installs one at a time
+    /// and rolls back only the one that failed (any pip, legacy `setup.py install` or wheel).
+    /// Since pip 10 it installs in the order it lists; pip 1 listed alphabetically and installed
+    /// in requirement order, announcing each `setup.py install`: the packages listed before the
+    /// failing one and those announced are taken as installed, with the version the log told.
     pub fn failed_during_install(&mut self, at: usize, failed: &str) {
         let key = normalize_name(failed);
         let in_phase = self.install_phase.as_ref().is_some_and(|(start, names)| {
@@ -363,7 +375,12 @@ impl Collector {
         let Some((_, names)) = self.install_phase.take() else {
             return;
         };
-        for name in names.iter().take_while(|n| normalize_name(n) != key) {
+        let announced = std::mem::take(&mut self.announced);
+        let before = names.iter().take_while(|n| normalize_name(n) != key);
+        let done: Vec<&String> = before
+            .chain(announced.iter().filter(|n| normalize_name(n) != key))
+            .collect();
+        for name in done {
             let version = self.entry_for(name).and_then(|e| e.package_version.clone());
             if let Some(version) = version {
                 self.installed(name, &version);

@@ -127,6 +127,9 @@ impl Pip {
         }
         if let Some(m) = BUILDING.captures(t).and_then(|m| m.get(1)) {
             c.current_package = Some(m.as_str().to_owned());
+            if t.starts_with("Running setup.py install for") {
+                c.announce_install(m.as_str());
+            }
             c.in_progress.get_or_insert(line.number);
             // `...: finished with status 'error'` (pip 19 to 22) and `... error` (pip 9 to 18)
             // are the failure itself, for the classifier to read.
