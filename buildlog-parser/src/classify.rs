@@ -13,8 +13,9 @@ use std::sync::LazyLock;
 use common::python::normalize_name;
 
 use crate::collector::{Collector, Line, Role, split_requirement};
+use crate::conflict;
 use crate::pattern::{Pattern, Screen};
-use crate::report::{BuildError, ErrorKind, MissingKind};
+use crate::report::{BuildError, ConflictingRequirement, ErrorKind, MissingKind};
 
 /// Blocks of the same package closer than this many lines are one failure.
 const MERGE_GAP: usize = 50;
@@ -199,24 +200,33 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             X::Conflict,
         ),
         sig(
-            r"conflicting dependencies|ResolutionImpossible|version solving failed|requirements are unsatisfiable|Could not find a version that matches|dependencies could not be resolved",
+            r"conflicting dependencies|ResolutionImpossible|version solving failed|requirements are unsatisfiable|Could not find a version that matches|dependencies could not be resolved|Unable to find a resolution",
             ResolutionImpossible,
             60,
             true,
             X::Nothing,
         ),
         sig(
-            r"^The conflict is caused by:$",
+            // pip, and pdm (`because of the following conflicts:`, then `X==1 (from A@1.0)`).
+            r"^(?:The conflict is caused by|because of the following conflicts):$",
             ResolutionImpossible,
             60,
             false,
             X::ConflictsFollow,
         ),
         sig(
-            r"^(?:[╰├]─▶ )?(?:And because|Because) .*depends on",
+            r"^(?:[╰├]─▶ |cause: )?(?:And because|Because|So, because|and) .*(?:depends? on|you require)",
             ResolutionImpossible,
             60,
             false,
+            X::Conflict,
+        ),
+        // poetry starts its explanation with a `Because` line and no error line before it.
+        sig(
+            r"^Because no versions of \S+ match",
+            ResolutionImpossible,
+            60,
+            true,
             X::Conflict,
         ),
         sig(
@@ -256,7 +266,7 @@ static SIGNATURES: LazyLock<Vec<Signature>> = LazyLock::new(|| {
             X::Compiler,
         ),
         sig(
-            r"Failed building wheel for (\S+)|Could not build wheels for ([^\s,]+)|^Failed to build `?([^\s`]+)|Building wheel for (\S+) .*did not run successfully|setup\.py bdist_wheel did not run successfully|python setup\.py (?:install|develop) did not run successfully|Running setup\.py install for (\S+) \.\.\. error|Command .*setup\.py.* (?:install|develop).* failed with error code|error: legacy-install-failure|Failed to build wheel|Build backend failed to build wheel",
+            r"Failed building wheel for (\S+)|Could not build wheels for ([^\s,]+)|^Failed to build `?([^\s`]+)|Building wheel for (\S+) .*did not run successfully|setup\.py bdist_wheel did not run successfully|python setup\.py (?:install|develop) did not run successfully|Running setup\.py install for (\S+?)(?: \.\.\. error|: finished with status 'error')|Command .*setup\.py.* (?:install|develop).* failed with error code|error: legacy-install-failure|Failed to build wheel|Build backend failed to build wheel",
             BuildFailure,
             50,
             true,
@@ -372,8 +382,9 @@ static CAUSE: LazyLock<Pattern> = LazyLock::new(|| {
         r"^(?:[\w.]+\.)?([A-Z]\w*(?:Error|Exception)|KeyboardInterrupt|SystemExit)(?:: (.*))?$",
     )
 });
-static CONFLICT_ITEM: LazyLock<Pattern> =
-    LazyLock::new(|| Pattern::new(r"(?:\S+ \S+ depends on .+|The user requested .+)"));
+static CONFLICT_ITEM: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"(?:\S+ \S+ depends on .+|The user requested .+|^\S+ \(from \S+\)$)")
+});
 static DIGEST: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"^((?:sha\d+|md5):[0-9a-fA-F]{16,})$"));
 
@@ -401,6 +412,13 @@ struct Block {
     warning_only: bool,
     cause: Option<String>,
     conflicts: Vec<String>,
+    /// The conflict read into requirements and origins (see [`conflict`]).
+    requirements: Vec<ConflictingRequirement>,
+    /// Packages the resolver named as not installable together.
+    named: Vec<String>,
+    /// The package of a `No matching distribution found for X` inside the block, and the line.
+    no_match: Option<String>,
+    no_match_line: Option<String>,
     expected: Vec<String>,
     actual: Option<String>,
     missing: Option<(MissingKind, String)>,
@@ -515,8 +533,9 @@ impl Classifier {
         self.errors
             .into_iter()
             .map(|(mut error, _, warning_only)| {
+                let blamed = blamed(&error);
                 error.recovered =
-                    warning_only || error.package.as_deref().is_some_and(|p| c.succeeded(p));
+                    warning_only || (!blamed.is_empty() && blamed.iter().all(|p| c.succeeded(p)));
                 error
             })
             .collect()
@@ -541,19 +560,24 @@ impl Classifier {
     }
 
     fn push(&mut self, block: Block, c: &mut Collector) {
-        if let (Some(package), false) = (&block.package, block.warning_only) {
-            c.mark(package, false);
+        let (run, warning_only) = (block.run, block.warning_only);
+        let error = block.into_error();
+        if !warning_only {
+            for name in blamed(&error) {
+                c.mark(name, false);
+                c.failed_during_install(error.first_line, name);
+            }
         }
-        if let Some((last, run, warning_only)) = self.errors.last_mut() {
-            let same_package = match (&last.package, &block.package) {
+        if let Some((last, last_run, last_warning_only)) = self.errors.last_mut() {
+            let same_package = match (&last.package, &error.package) {
                 (Some(a), Some(b)) => normalize_name(a) == normalize_name(b),
-                (None, None) => last.kind == block.kind,
+                (None, None) => last.kind == error.kind,
                 _ => false,
             };
-            if same_package && *run == block.run && block.first_line <= last.last_line + MERGE_GAP {
+            if same_package && *last_run == run && error.first_line <= last.last_line + MERGE_GAP {
                 // The merged failure was only a warning if both parts were.
-                *warning_only = *warning_only && block.warning_only;
-                merge(last, block.into_error());
+                *last_warning_only = *last_warning_only && warning_only;
+                merge(last, error);
                 return;
             }
         }
@@ -561,8 +585,7 @@ impl Classifier {
             self.dropped += 1;
             return;
         }
-        let (run, warning_only) = (block.run, block.warning_only);
-        self.errors.push((block.into_error(), run, warning_only));
+        self.errors.push((error, run, warning_only));
     }
 }
 
@@ -581,6 +604,10 @@ impl Block {
             warning_only: warning,
             cause: None,
             conflicts: Vec::new(),
+            requirements: Vec::new(),
+            named: Vec::new(),
+            no_match: None,
+            no_match_line: None,
             expected: Vec::new(),
             actual: None,
             missing: None,
@@ -594,6 +621,16 @@ impl Block {
             self.priority = s.priority;
             self.kind = s.kind;
             self.message = clip(text);
+        }
+        if let (ErrorKind::NoMatchingDistribution, Extract::Package, Some(g)) =
+            (s.kind, s.extract, group)
+        {
+            let g = g.trim_matches(|c| matches!(c, '`' | '\'' | '"' | ','));
+            let name = split_requirement(g).map_or(g, |(n, _)| n);
+            if self.no_match.is_none() {
+                self.no_match = Some(name.to_owned());
+                self.no_match_line = Some(clip(text));
+            }
         }
         match (s.extract, group) {
             (Extract::Package, Some(g)) if !self.package_stated => {
@@ -615,6 +652,7 @@ impl Block {
             }
             (Extract::ConflictsFollow, _) => self.pending = Pending::Conflicts,
             (Extract::Conflict, _) => self.add_conflict(text),
+            _ if s.kind == ErrorKind::ResolutionImpossible => self.read_conflict(text),
             (Extract::ExpectedHash, Some(g)) if self.expected.len() < MAX_HASHES => {
                 self.expected.push(g.to_owned());
             }
@@ -653,13 +691,62 @@ impl Block {
 
     fn add_conflict(&mut self, text: &str) {
         let text = text.trim_start_matches(['╰', '├', '─', '▶', ' ']);
+        let text = text.strip_prefix("cause: ").unwrap_or(text);
         let text = clip(text.strip_prefix("ERROR: ").unwrap_or(text));
+        self.read_conflict(&text);
         if self.conflicts.len() < MAX_CONFLICTS && !self.conflicts.contains(&text) {
             self.conflicts.push(text);
         }
     }
 
-    fn into_error(self) -> BuildError {
+    /// A "resolution failure" that only says a requirement has no release: a missing
+    /// distribution and no two origins that disagree.
+    fn wraps_a_missing_distribution(&self) -> bool {
+        let Some(missing) = &self.no_match else {
+            return false;
+        };
+        let origins: std::collections::BTreeSet<&str> = self
+            .requirements
+            .iter()
+            .map(|r| r.origin.as_str())
+            .collect();
+        origins.len() < 2
+            && self.named.len() < 2
+            && self.requirements.iter().all(|r| {
+                conflict::required_name(&r.requirement)
+                    .is_some_and(|n| normalize_name(n) == normalize_name(missing))
+            })
+    }
+
+    /// Who required what, from one line of a conflict statement.
+    fn read_conflict(&mut self, text: &str) {
+        let text = text.trim_start_matches(['╰', '├', '─', '▶', ' ']);
+        let text = text.strip_prefix("ERROR: ").unwrap_or(text);
+        let statement = conflict::read(text);
+        for name in statement.named {
+            if self.named.len() < MAX_CONFLICTS && !self.named.contains(&name) {
+                self.named.push(name);
+            }
+        }
+        for r in statement.requirements {
+            if self.requirements.len() < MAX_CONFLICTS && !self.requirements.contains(&r) {
+                self.requirements.push(r);
+            }
+        }
+    }
+
+    fn into_error(mut self) -> BuildError {
+        if self.kind == ErrorKind::ResolutionImpossible && self.wraps_a_missing_distribution() {
+            // pipenv and micropipenv wrap pip's resolver: `✘ Locking Failed!`, `No matching
+            // distribution found for X`, `The user requested X`, `Your dependencies could not
+            // be resolved`. Nothing conflicts; X does not exist.
+            self.kind = ErrorKind::NoMatchingDistribution;
+            self.package = self.no_match.take();
+            self.package_stated = true;
+            if let Some(line) = self.no_match_line.take() {
+                self.message = line;
+            }
+        }
         let (missing_kind, missing) = match self.missing {
             Some((kind, name)) => (Some(kind), Some(name)),
             None => (None, None),
@@ -669,9 +756,24 @@ impl Block {
             (ErrorKind::Other, Some(cause)) => cause.clone(),
             _ => self.message,
         };
+        let mut package = self.package;
+        let mut culprits = Vec::new();
+        if self.kind == ErrorKind::ResolutionImpossible {
+            culprits = conflict::culprits(&self.named, &self.requirements);
+            if !self.package_stated {
+                // Not the package the installer happened to be collecting: the one the
+                // requirements disagree about, if the log says.
+                package = conflict::contested(&self.requirements);
+            }
+        } else {
+            // A resolver explains other failures in the same words (`Because there is no
+            // version of ...`): no conflict unless that is the failure.
+            self.conflicts.clear();
+            self.requirements.clear();
+        }
         let mut error = BuildError {
             kind: self.kind,
-            package: self.package,
+            package,
             message,
             first_line: self.first_line,
             last_line: self.last_line,
@@ -679,6 +781,8 @@ impl Block {
             recovered: false,
             cause: self.cause,
             conflicts: self.conflicts,
+            culprits,
+            conflicting_requirements: self.requirements,
             expected_hashes: self.expected,
             actual_hash: self.actual,
             missing_kind,
@@ -687,6 +791,15 @@ impl Block {
         };
         error.hint = hint(&error);
         error
+    }
+}
+
+/// The packages a failure is held against: a conflict's culprits, otherwise its package.
+fn blamed(e: &BuildError) -> Vec<&str> {
+    if e.culprits.is_empty() {
+        e.package.iter().map(String::as_str).collect()
+    } else {
+        e.culprits.iter().map(String::as_str).collect()
     }
 }
 
@@ -704,6 +817,16 @@ fn merge(into: &mut BuildError, later: BuildError) {
     for c in later.conflicts {
         if !into.conflicts.contains(&c) {
             into.conflicts.push(c);
+        }
+    }
+    for c in later.culprits {
+        if !into.culprits.contains(&c) {
+            into.culprits.push(c);
+        }
+    }
+    for r in later.conflicting_requirements {
+        if !into.conflicting_requirements.contains(&r) {
+            into.conflicting_requirements.push(r);
         }
     }
     let room = MAX_HASHES.saturating_sub(into.expected_hashes.len());

@@ -1,10 +1,13 @@
 //! The command line of buildlog-parser, compatible with thoth-buildlog-parser's `parse`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use common::{AnalyzerCli, AnalyzerInfo, GlobalArgs, OutputArgs};
 use serde::Serialize;
+
+use crate::decompress::DecompressionLimits;
 
 pub const INFO: AnalyzerInfo = AnalyzerInfo {
     name: "buildlog-parser",
@@ -20,7 +23,7 @@ pub const INFO: AnalyzerInfo = AnalyzerInfo {
 #[derive(Debug, Parser)]
 #[command(
     name = "buildlog-parser",
-    after_help = "Examples:\n  buildlog-parser parse -i build.log\n  kubectl logs pod/build-1 | buildlog-parser parse\n  buildlog-parser parse -i buildlog.json -j '$.log' -o parsed.json\n\nExit codes: 0 success, 2 usage, 3 bad input, 5 internal error."
+    after_help = "Examples:\n  buildlog-parser parse -i build.log\n  kubectl logs pod/build-1 | buildlog-parser parse\n  buildlog-parser parse -i buildlog.json -j '$.log' -o parsed.json\n  buildlog-parser parse -i build.log.gz --fail-on failure   # exit 1 when the build failed\n\nExit codes: 0 parsed (whatever the build did, unless --fail-on failure), 1 the build failed and --fail-on failure was given, 2 usage (bad option, invalid JSONPath, a terminal as stdin), 3 bad input (unreadable, not JSON, over a decompression cap), 4 the time limit (-t) ran out, 5 internal error."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -48,13 +51,84 @@ pub struct ParseArgs {
         short,
         long,
         value_name = "EXPR",
+        value_parser = parse_jsonpath,
         env = "THOTH_BUILDLOG_PARSER_JSONPATH"
     )]
     pub jsonpath: Option<String>,
 
+    /// When to exit 1: `failure` when the build failed (the document is written all the same);
+    /// `never` (the default) exits 0 whatever the build did, as Thoth's parser did, so that
+    /// existing workflow steps still upload the document of a failed build.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = FailOn::Never,
+        env = "THOTH_BUILDLOG_PARSER_FAIL_ON"
+    )]
+    pub fail_on: FailOn,
+
+    /// Give up after this many seconds (0: no limit); exit 4 with a failure document.
+    #[arg(
+        short,
+        long,
+        value_name = "SECONDS",
+        default_value_t = 600,
+        env = "THOTH_BUILDLOG_PARSER_TIMEOUT"
+    )]
+    pub timeout: u64,
+
+    /// Most bytes a compressed (gzip) input may expand to.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = DecompressionLimits::DEFAULT_MAX_SIZE,
+        env = "THOTH_BUILDLOG_PARSER_MAX_DECOMPRESSED_SIZE"
+    )]
+    pub max_decompressed_size: u64,
+
+    /// Most decompressed bytes per compressed byte, checked once 16 MiB are out.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DecompressionLimits::DEFAULT_MAX_RATIO,
+        value_parser = clap::value_parser!(u64).range(1..),
+        env = "THOTH_BUILDLOG_PARSER_MAX_COMPRESSION_RATIO"
+    )]
+    pub max_compression_ratio: u64,
+
     #[command(flatten)]
     #[serde(flatten)]
     pub output: OutputArgs,
+}
+
+/// What makes the run exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOn {
+    /// The build failed (`installation_successful` is false).
+    Failure,
+    /// Exit 0 whenever the log was parsed.
+    Never,
+}
+
+impl ParseArgs {
+    pub fn limits(&self) -> DecompressionLimits {
+        DecompressionLimits {
+            max_size: self.max_decompressed_size,
+            max_ratio: self.max_compression_ratio,
+        }
+    }
+
+    pub fn timeout(&self) -> Option<Duration> {
+        (self.timeout > 0).then(|| Duration::from_secs(self.timeout))
+    }
+}
+
+/// `-j`: an invalid RFC 9535 expression is a usage error (exit 2), found before any input is read.
+fn parse_jsonpath(expr: &str) -> Result<String, String> {
+    serde_json_path::JsonPath::parse(expr)
+        .map(|_| expr.to_owned())
+        .map_err(|e| format!("{e}; Thoth's templates use \"$.log\""))
 }
 
 impl AnalyzerCli for Cli {

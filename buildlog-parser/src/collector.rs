@@ -107,6 +107,18 @@ pub struct Collector {
     successes: BTreeSet<String>,
     /// Increments at boundaries between separate installer runs; errors never merge across.
     pub run: u32,
+    /// pip's install phase under way: the line of `Installing collected packages:` and the
+    /// packages it lists, in the order pip installs them.
+    install_phase: Option<(usize, Vec<String>)>,
+    /// Packages pip announced installing in this phase (`Running setup.py install for X`).
+    announced: Vec<String>,
+    /// Packages an installer said it would install, confirmed only by a run that ends well
+    /// (pipenv's `Installing X==1...` + `✔ Installation Succeeded` adds X to the Pipfile; the
+    /// install itself follows the lock, silently).
+    provisional: Vec<InstalledPackage>,
+    /// Installations an installer started and did not report the end of (poetry prints
+    /// `- Installing X (1.0)` when it starts; a failure of X follows if it fails).
+    started: Vec<InstalledPackage>,
 }
 
 impl Collector {
@@ -280,6 +292,99 @@ impl Collector {
         if !pinned {
             if let Some(version) = version_from_filename(&name, file_name(artifact)) {
                 e.package_version = Some(version.to_owned());
+            }
+        }
+    }
+
+    /// An installation that holds if the run ends without an unrecovered failure.
+    pub fn provisionally_installed(&mut self, name: &str, version: &str) {
+        if self.provisional.len() < MAX_DISTINCT {
+            self.provisional.push(InstalledPackage {
+                name: name.to_owned(),
+                version: version.to_owned(),
+            });
+        }
+    }
+
+    /// An installation that holds unless the package fails.
+    pub fn started_install(&mut self, name: &str, version: &str) {
+        if self.started.len() < MAX_DISTINCT {
+            self.started.push(InstalledPackage {
+                name: name.to_owned(),
+                version: version.to_owned(),
+            });
+        }
+    }
+
+    /// Ends the log: the provisional installations hold when `run_succeeded`; the started ones
+    /// unless their package failed (and never succeeded).
+    pub fn settle_provisional(&mut self, run_succeeded: bool) {
+        for p in std::mem::take(&mut self.started) {
+            let key = normalize_name(&p.name);
+            if !self.failures.contains_key(&key) || self.successes.contains(&key) {
+                self.installed(&p.name, &p.version);
+                self.mark(&p.name, true);
+            }
+        }
+        let provisional = std::mem::take(&mut self.provisional);
+        let failed = self
+            .failures
+            .keys()
+            .any(|key| !self.successes.contains(key));
+        if run_succeeded && !failed {
+            for p in provisional {
+                self.installed(&p.name, &p.version);
+                self.mark(&p.name, true);
+            }
+        }
+    }
+
+    /// pip starts installing `names`, in this order.
+    pub fn start_install_phase(&mut self, line: usize, names: Vec<String>) {
+        self.install_phase = Some((line, names.into_iter().take(MAX_DISTINCT).collect()));
+        self.announced.clear();
+    }
+
+    /// pip announced installing `name` (one at a time: an announced package other than the
+    /// one that fails was installed).
+    pub fn announce_install(&mut self, name: &str) {
+        if self.install_phase.is_some() && self.announced.len() < MAX_DISTINCT {
+            self.announced.push(name.to_owned());
+        }
+    }
+
+    /// pip said it installed everything (or a new run started).
+    pub fn end_install_phase(&mut self) {
+        self.install_phase = None;
+    }
+
+    /// A failure about `failed`, starting at line `at`. If pip was installing it in its install
+    /// phase, the packages pip installed before it stay installed: pip installs one at a time
+    /// and rolls back only the one that failed (any pip, legacy `setup.py install` or wheel).
+    /// Since pip 10 it installs in the order it lists; pip 1 listed alphabetically and installed
+    /// in requirement order, announcing each `setup.py install`: the packages listed before the
+    /// failing one and those announced are taken as installed, with the version the log told.
+    pub fn failed_during_install(&mut self, at: usize, failed: &str) {
+        let key = normalize_name(failed);
+        let in_phase = self.install_phase.as_ref().is_some_and(|(start, names)| {
+            at > *start && names.iter().any(|n| normalize_name(n) == key)
+        });
+        if !in_phase {
+            return;
+        }
+        let Some((_, names)) = self.install_phase.take() else {
+            return;
+        };
+        let announced = std::mem::take(&mut self.announced);
+        let before = names.iter().take_while(|n| normalize_name(n) != key);
+        let done: Vec<&String> = before
+            .chain(announced.iter().filter(|n| normalize_name(n) != key))
+            .collect();
+        for name in done {
+            let version = self.entry_for(name).and_then(|e| e.package_version.clone());
+            if let Some(version) = version {
+                self.installed(name, &version);
+                self.mark(name, true);
             }
         }
     }

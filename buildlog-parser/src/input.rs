@@ -1,18 +1,20 @@
-//! Bytes to lines: gzip by magic, UTF-16 and UTF-8 byte order marks, lossy decoding, a bound on
-//! line length, and the JSON envelope (`--jsonpath`).
+//! Bytes to lines: gzip by magic (bounded, see [`crate::decompress`]), UTF-16 and UTF-8 byte
+//! order marks, lossy decoding, a bound on line length, and the JSON envelope (`--jsonpath`,
+//! see [`crate::jsonlog`]).
 //!
 //! Plain text is read as a stream: at most one line (capped at [`MAX_LINE_BYTES`]) is held at a
 //! time, so memory does not grow with the size of the log.
 
 use std::io::{self, BufRead, BufReader, Read};
 
-use flate2::read::MultiGzDecoder;
+use crate::decompress::{
+    DecompressionLimits, LimitExceeded, Tripwire, decompressed, decompressed_watched, limit_of,
+};
+use crate::jsonlog::{self, LogPath, MAX_JSON_IN_MEMORY};
 
 /// Longer lines are cut here; the rest of the line is skipped. Real logs carry minified blobs and
 /// progress bars without newlines, and one such line must not hold the whole input in memory.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
-
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Why the input could not be read. Messages say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -20,9 +22,15 @@ pub enum InputError {
     #[error(
         "cannot read the build log: {0}; check that the file exists, is readable and, if gzip-compressed, is complete"
     )]
-    Io(#[from] io::Error),
+    Io(io::Error),
+    #[error("{0}")]
+    Limit(LimitExceeded),
     #[error("the input is not valid JSON ({0}); drop --jsonpath to parse it as a plain-text log")]
-    Json(serde_json::Error),
+    Json(String),
+    #[error(
+        "the JSON document is larger than {max} bytes, and {expr:?} is not a path of member names (like \"$.log\" or \"$.build.log\"), which is streamed; other queries read the whole document into memory"
+    )]
+    JsonTooLarge { expr: String, max: u64 },
     #[error("invalid JSONPath expression {expr:?}: {reason}; Thoth's templates use \"$.log\"")]
     JsonPath { expr: String, reason: String },
     #[error(
@@ -39,26 +47,21 @@ pub enum InputError {
     NotAString { expr: String, found: &'static str },
 }
 
+impl From<io::Error> for InputError {
+    fn from(e: io::Error) -> Self {
+        match limit_of(&e) {
+            Some(limit) => InputError::Limit(limit.clone()),
+            None => InputError::Io(e),
+        }
+    }
+}
+
 /// How the text after the byte order mark is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
     Utf8,
     Utf16Le,
     Utf16Be,
-}
-
-/// A reader that is decompressed when it starts with the gzip magic.
-pub fn decompressed<'a, R: Read + 'a>(reader: R) -> io::Result<Box<dyn BufRead + 'a>> {
-    let mut buffered = BufReader::with_capacity(64 * 1024, reader);
-    let head = buffered.fill_buf()?;
-    if head.starts_with(&GZIP_MAGIC) {
-        Ok(Box::new(BufReader::with_capacity(
-            64 * 1024,
-            MultiGzDecoder::new(buffered),
-        )))
-    } else {
-        Ok(Box::new(buffered))
-    }
 }
 
 /// Reads the byte order mark, if any, and returns the encoding with a reader positioned after
@@ -110,17 +113,22 @@ pub struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    /// Decompresses and sniffs the encoding of `reader`.
-    pub fn new<R: Read + 'a>(reader: R) -> io::Result<Self> {
-        let (encoding, reader) = sniff_encoding(decompressed(reader)?)?;
-        Ok(Lines {
+    /// Decompresses (within `limits`) and sniffs the encoding of `reader`.
+    pub fn new<R: Read + 'a>(reader: R, limits: DecompressionLimits) -> io::Result<Self> {
+        let (encoding, reader) = sniff_encoding(decompressed(reader, limits)?)?;
+        Ok(Self::decoded(reader, encoding))
+    }
+
+    /// Lines of text already decompressed and decoded.
+    pub fn decoded(reader: Box<dyn BufRead + 'a>, encoding: Encoding) -> Self {
+        Lines {
             reader,
             encoding,
             bytes: Vec::new(),
             line: String::new(),
             carry: None,
             done: false,
-        })
+        }
     }
 
     pub fn encoding(&self) -> Encoding {
@@ -227,52 +235,60 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// Reads the whole input (decompressed and decoded) as one string: needed for JSON.
-pub fn read_all_text<R: Read>(reader: R) -> io::Result<String> {
-    let mut lines = Lines::new(reader)?;
-    let mut text = String::new();
-    let mut first = true;
-    while let Some(line) = lines.next_line()? {
-        if !first {
-            text.push('\n');
+/// Finds the log in the JSON document read from `reader` (decompressed within `limits`) and
+/// hands a reader of its text to `parse`: streamed for a path of member names in a UTF-8
+/// document, otherwise from the document read into memory (at most [`MAX_JSON_IN_MEMORY`]).
+pub fn with_json_log<R: Read, T>(
+    reader: R,
+    expr: &str,
+    limits: DecompressionLimits,
+    parse: impl FnOnce(&mut dyn Read) -> Result<T, InputError>,
+) -> Result<T, InputError> {
+    let path = LogPath::parse(expr)?;
+    let tripwire = Tripwire::default();
+    let (encoding, reader) = sniff_encoding(decompressed_watched(reader, limits, &tripwire)?)?;
+    if let (LogPath::Members(names), Encoding::Utf8) = (&path, encoding) {
+        // The JSON reader reports a crossed cap as text: say which cap it was.
+        return jsonlog::stream_log(reader, names, expr, parse)
+            .map_err(|e| tripwire.tripped().map_or(e, InputError::Limit));
+    }
+    let text = read_capped_text(reader, encoding, expr)?;
+    let log = jsonlog::select_log(&text, expr, &path)?;
+    drop(text);
+    parse(&mut log.as_bytes())
+}
+
+/// The whole decoded document, refused past [`MAX_JSON_IN_MEMORY`] bytes.
+fn read_capped_text(
+    reader: Box<dyn BufRead + '_>,
+    encoding: Encoding,
+    expr: &str,
+) -> Result<String, InputError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_JSON_IN_MEMORY + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_JSON_IN_MEMORY {
+        return Err(InputError::JsonTooLarge {
+            expr: expr.to_owned(),
+            max: MAX_JSON_IN_MEMORY,
+        });
+    }
+    Ok(match encoding {
+        Encoding::Utf8 => String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        Encoding::Utf16Le | Encoding::Utf16Be => {
+            let units = bytes.chunks(2).map(|pair| {
+                let pair = [pair[0], pair.get(1).copied().unwrap_or(0)];
+                if encoding == Encoding::Utf16Be {
+                    u16::from_be_bytes(pair)
+                } else {
+                    u16::from_le_bytes(pair)
+                }
+            });
+            char::decode_utf16(units)
+                .map(|r| r.unwrap_or('\u{fffd}'))
+                .collect()
         }
-        first = false;
-        text.push_str(line);
-    }
-    Ok(text)
-}
-
-/// Selects the log string from a JSON document with an RFC 9535 JSONPath expression.
-pub fn select_log(json_text: &str, expr: &str) -> Result<String, InputError> {
-    let path = serde_json_path::JsonPath::parse(expr).map_err(|e| InputError::JsonPath {
-        expr: expr.to_owned(),
-        reason: e.to_string(),
-    })?;
-    let value: serde_json::Value = serde_json::from_str(json_text).map_err(InputError::Json)?;
-    let nodes = path.query(&value).all();
-    match nodes.as_slice() {
-        [] => Err(InputError::NoMatch {
-            expr: expr.to_owned(),
-        }),
-        [serde_json::Value::String(s)] => Ok(s.clone()),
-        [other] => Err(InputError::NotAString {
-            expr: expr.to_owned(),
-            found: json_type(other),
-        }),
-        several => Err(InputError::SeveralMatches {
-            expr: expr.to_owned(),
-            count: several.len(),
-        }),
-    }
-}
-
-fn json_type(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "boolean",
-        serde_json::Value::Number(_) => "number",
-        serde_json::Value::String(_) => "string",
-        serde_json::Value::Array(_) => "array",
-        serde_json::Value::Object(_) => "object",
-    }
+    })
 }

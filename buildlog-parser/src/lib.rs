@@ -2,7 +2,8 @@
 //! s2i images) to a structured, classified report.
 //!
 //! ```text
-//! bytes -> input (gzip, BOM, lossy UTF-8, JSONPath) -> lines
+//! bytes -> decompress (gzip, capped) -> input (BOM, lossy UTF-8) -> lines
+//!       or -> jsonlog (the log string in a JSON document, streamed) -> lines
 //!       -> normalize (ANSI, \r, timestamps, container prefixes)
 //!       -> recognize/* (one per producer) -> collector
 //!       -> classify (error blocks) -> report
@@ -15,19 +16,23 @@
 pub mod classify;
 pub mod cli;
 pub mod collector;
+mod conflict;
+pub mod decompress;
 pub mod input;
+pub mod jsonlog;
 mod literals;
 pub mod normalize;
 mod pattern;
 pub mod recognize;
 pub mod report;
 
-use std::io::Read;
+use std::io::{BufReader, Read};
 
+pub use decompress::DecompressionLimits;
 pub use input::InputError;
 pub use report::{
-    BuildError, BuildLogReport, ErrorKind, ImageRef, Info, Installation, InstalledPackage,
-    MissingKind, PushDestination, Step, Tool,
+    BuildError, BuildLogReport, ConflictingRequirement, ErrorKind, ImageRef, Info, Installation,
+    InstalledPackage, MissingKind, PushDestination, Step, Tool,
 };
 
 use classify::Classifier;
@@ -35,25 +40,36 @@ use collector::{Collector, Line};
 use recognize::Recognizers;
 
 /// Parses a build log read from `reader`: plain text (streamed), or, with `jsonpath`, a JSON
-/// document whose single string match is the log.
+/// document whose single string match is the log. Compressed input is bounded by the default
+/// [`DecompressionLimits`].
 pub fn parse_reader<R: Read>(
     reader: R,
     jsonpath: Option<&str>,
 ) -> Result<BuildLogReport, InputError> {
+    parse_reader_with(reader, jsonpath, DecompressionLimits::default())
+}
+
+/// [`parse_reader`] with explicit decompression caps.
+pub fn parse_reader_with<R: Read>(
+    reader: R,
+    jsonpath: Option<&str>,
+    limits: DecompressionLimits,
+) -> Result<BuildLogReport, InputError> {
     match jsonpath {
-        Some(expr) => {
-            let text = input::read_all_text(reader)?;
-            Ok(parse_str(&input::select_log(&text, expr)?))
-        }
-        None => {
-            let mut lines = input::Lines::new(reader)?;
-            let mut parser = Parser::new();
-            while let Some(line) = lines.next_line()? {
-                parser.push_line(line);
-            }
-            Ok(parser.finish())
-        }
+        Some(expr) => input::with_json_log(reader, expr, limits, |text| {
+            let reader = Box::new(BufReader::with_capacity(64 * 1024, text));
+            parse_lines(input::Lines::decoded(reader, input::Encoding::Utf8))
+        }),
+        None => parse_lines(input::Lines::new(reader, limits)?),
     }
+}
+
+fn parse_lines(mut lines: input::Lines<'_>) -> Result<BuildLogReport, InputError> {
+    let mut parser = Parser::new();
+    while let Some(line) = lines.next_line()? {
+        parser.push_line(line);
+    }
+    Ok(parser.finish())
 }
 
 /// Parses a log already in memory. Never fails: unknown lines are ignored.
@@ -136,6 +152,8 @@ impl Parser {
         let errors = self
             .classifier
             .finish(&mut self.collector, last_line, &self.last_text);
+        self.collector
+            .settle_provisional(errors.iter().all(|e| e.recovered));
         let info = std::mem::take(&mut self.collector.info);
         let adviser_id = self.collector.adviser_id.take();
         let steps = std::mem::take(&mut self.collector.steps);
@@ -170,20 +188,55 @@ impl Parser {
     }
 }
 
-/// The analysis behind `buildlog-parser parse`: open the input (a file, or stdin for `-`) and
-/// parse it.
+/// The analysis behind `buildlog-parser parse`: open the input (a file, or stdin for `-`),
+/// parse it within the time limit, and fail when asked to on a failed build.
 pub fn analyze(cli: &cli::Cli) -> Result<common::Analysis<BuildLogReport>, common::AnalyzerError> {
+    use std::io::IsTerminal;
+
     let cli::Command::Parse(args) = &cli.command;
-    let jsonpath = args.jsonpath.as_deref();
-    let report = if args.input.as_os_str() == "-" {
-        parse_reader(std::io::stdin().lock(), jsonpath)
-    } else {
-        let file = std::fs::File::open(&args.input).map_err(|e| {
-            common::AnalyzerError::input(format!("cannot open {}: {e}", args.input.display()))
-                .with_hint("give -i a build log file, or - to read stdin")
-        })?;
-        parse_reader(file, jsonpath)
+    let stdin = args.input.as_os_str() == "-";
+    if stdin && std::io::stdin().is_terminal() {
+        return Err(common::AnalyzerError::usage(
+            "no build log given: stdin is a terminal (-i is -); give -i FILE, or pipe the log in",
+        )
+        .with_hint(
+            "give the log with -i FILE, or pipe it in: kubectl logs pod/build-1 | buildlog-parser parse",
+        ));
     }
-    .map_err(|e| common::AnalyzerError::input(e.to_string()))?;
-    Ok(common::Analysis::ok(report))
+    let input = args.input.clone();
+    let jsonpath = args.jsonpath.clone();
+    let limits = args.limits();
+    let report = common::deadline::run_with_deadline(args.timeout(), move || {
+        let jsonpath = jsonpath.as_deref();
+        if stdin {
+            parse_reader_with(std::io::stdin().lock(), jsonpath, limits)
+        } else {
+            let file = std::fs::File::open(&input).map_err(|e| {
+                common::AnalyzerError::input(format!("cannot open {}: {e}", input.display()))
+                    .with_hint("give -i a build log file, or - to read stdin")
+            })?;
+            parse_reader_with(file, jsonpath, limits)
+        }
+        .map_err(input_failure)
+    })?;
+    Ok(match args.fail_on {
+        cli::FailOn::Failure if !report.installation_successful => {
+            common::Analysis::failing(report)
+        }
+        _ => common::Analysis::ok(report),
+    })
+}
+
+fn input_failure(e: InputError) -> common::AnalyzerError {
+    let message = e.to_string();
+    match e {
+        InputError::JsonPath { .. } => common::AnalyzerError::usage(message)
+            .with_hint("fix -j/--jsonpath; Thoth's templates use \"$.log\""),
+        InputError::Limit(_) => common::AnalyzerError::input(message).with_hint(
+            "the caps are --max-decompressed-size and --max-compression-ratio (THOTH_BUILDLOG_PARSER_MAX_DECOMPRESSED_SIZE, THOTH_BUILDLOG_PARSER_MAX_COMPRESSION_RATIO)",
+        ),
+        InputError::JsonTooLarge { .. } => common::AnalyzerError::input(message)
+            .with_hint("select the log with a path of member names such as \"$.log\""),
+        _ => common::AnalyzerError::input(message),
+    }
 }

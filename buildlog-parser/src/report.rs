@@ -156,6 +156,15 @@ pub struct BuildError {
     /// `resolution-impossible`: the conflicting requirements, as the resolver stated them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<String>,
+    /// `resolution-impossible`: the packages whose requirements clash (what the user has to
+    /// change): those the resolver could not install together, the packages declaring the
+    /// conflicting dependencies, and the packages the user's own conflicting requirements name.
+    /// `package` is then the package they disagree about, when the log says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub culprits: Vec<String>,
+    /// `resolution-impossible`: each conflicting requirement with where it comes from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicting_requirements: Vec<ConflictingRequirement>,
     /// `hash-mismatch`: the digests the requirements allowed (`sha256:...`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expected_hashes: Vec<String>,
@@ -171,4 +180,25 @@ pub struct BuildError {
     /// `build-failure`: the compiler whose command failed (`gcc`), missing or not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compiler: Option<String>,
+}
+
+/// One requirement in a dependency conflict, and who asked for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ConflictingRequirement {
+    /// As the resolver wrote it: `demo-greeting==1.2.0`, `idna<4,>=2.5`, `demo-greeting (1.2.0)`.
+    pub requirement: String,
+    /// `user` for the user's own requirement (command line, requirements file, project), else
+    /// the package that declares it as a dependency.
+    pub origin: String,
+    /// The version of the declaring package, when the resolver names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_version: Option<String>,
+}
+
+impl ConflictingRequirement {
+    pub const USER: &str = "user";
+
+    pub fn is_from_user(&self) -> bool {
+        self.origin == Self::USER
+    }
 }

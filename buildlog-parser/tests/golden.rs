@@ -125,17 +125,19 @@ fn check_against_truth(dir: &Path) {
 }
 
 /// `expect-errors` has one line per error the log must yield, in order: its kind, then
-/// `key=value` facts (`package`, `missing`) the error must state. An empty file: no error.
+/// `key=value` facts (`package`, `missing`, `culprits` as a comma-separated set) the error must
+/// state. An empty file: no error.
 fn assert_expected_errors(dir: &Path, expect: &str, errors: &[buildlog_parser::BuildError]) {
     let wanted: Vec<&str> = expect.lines().filter(|l| !l.trim().is_empty()).collect();
     let found: Vec<String> = errors
         .iter()
         .map(|e| {
             format!(
-                "{} package={:?} missing={:?}",
+                "{} package={:?} missing={:?} culprits={:?}",
                 kind_name(e),
                 e.package,
-                e.missing
+                e.missing,
+                e.culprits
             )
         })
         .collect();
@@ -159,6 +161,18 @@ fn assert_expected_errors(dir: &Path, expect: &str, errors: &[buildlog_parser::B
             let actual = match key {
                 "package" => error.package.as_deref().map(common::python::normalize_name),
                 "missing" => error.missing.clone(),
+                "culprits" => {
+                    let mut names: Vec<String> = error
+                        .culprits
+                        .iter()
+                        .map(|c| common::python::normalize_name(c))
+                        .collect();
+                    names.sort();
+                    let mut wanted: Vec<&str> = value.split(',').collect();
+                    wanted.sort();
+                    assert_eq!(names, wanted, "{}: {line}: {found:?}", dir.display());
+                    continue;
+                }
                 other => panic!("{}: unknown fact {other} in expect-errors", dir.display()),
             };
             assert_eq!(

@@ -49,6 +49,13 @@ python3 -m pip download -q --no-deps --only-binary :all: --python-version 3.9 -d
 python3 -m pip download -q --no-deps --only-binary :all: -d "$work/micropipenv" micropipenv
 python3 -m venv "$work/tools"
 "$work/tools/bin/python" -m pip install -q pipenv uv
+# poetry and pdm each in a throwaway venv of its own (their dependencies differ from pipenv's).
+python3 -m venv "$work/poetry" && "$work/poetry/bin/python" -m pip install -q poetry
+# pdm 2.29 breaks with hishel 2 (its bound is only >=1.4); its `locked` extra pins what it was tested with.
+python3 -m venv "$work/pdm" && "$work/pdm/bin/python" -m pip install -q 'pdm[locked]'
+
+poetry_version=$("$work/poetry/bin/python" -c 'import importlib.metadata as m; print(m.version("poetry"))')
+pdm_version=$("$work/pdm/bin/python" -c 'import importlib.metadata as m; print(m.version("pdm"))')
 uv_version=$("$work/tools/bin/uv" --version | awk '{print $2}')
 pipenv_version=$("$work/tools/bin/python" -c 'import pipenv; print(pipenv.__version__)')
 micropipenv_version=$(ls "$work/micropipenv" | sed -n 's/^micropipenv-\([^-]*\)-.*/\1/p')
@@ -61,6 +68,8 @@ unset SSL_CERT_FILE REQUESTS_CA_BUNDLE PIPENV_PYPI_MIRROR
 export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 export UV_NO_CONFIG=1 UV_NO_CACHE=1 UV_PYTHON_DOWNLOADS=never NO_COLOR=1
 export PIPENV_NOSPIN=1
+# poetry and pdm install into the active venv (VIRTUAL_ENV) and keep their caches per run.
+export POETRY_VIRTUALENVS_CREATE=false POETRY_NO_INTERACTION=1 PDM_CHECK_UPDATE=false
 
 echo "== loopback indexes"
 python3 "$here/make_index.py" "$work/index" "$work"/wheels/*.whl
@@ -110,6 +119,8 @@ stabilize() {
     -e 's#/tmp/pip-[a-z0-9_]{8}-([a-z]+)\b#/tmp/pip-XXXXXXXX-\1#g' \
     -e 's#\b(object at 0x)[0-9a-f]{8,16}\b#\1XXXXXXXXXXXX#g' \
     -e 's#\b(pipenv-)[a-z0-9_]{8}-#\1XXXXXXXX-#g' \
+    -e 's#/tmp/tmp[a-z0-9_]{8}\b#/tmp/tmpXXXXXXXX#g' \
+    -e 's#\b(pdm-[a-z]+-)[a-z0-9_]{8}\.log\b#\1XXXXXXXX.log#g' \
     "$@"
 }
 
@@ -121,6 +132,48 @@ lock_app() { python3 "$here/make_lock.py" "$work/index" "$index" "$1" demo-app==
 lock_cext() { python3 "$here/make_lock.py" "$work/index" "$index" "$1" demo-cext==1.0.0; }
 lock_bad_hash() {
   python3 "$here/make_lock.py" "$work/index" "$index" "$1" --bad-hash demo-greeting demo-app==0.4.0 demo-greeting==1.3.0
+}
+
+# A Pipfile naming the loopback index only (pipenv install adds the package to it).
+pipfile_empty() {
+  printf '[[source]]\nurl = "%s"\nverify_ssl = false\nname = "loopback"\n\n[packages]\n\n[requires]\npython_version = "%s"\n' \
+    "$index" "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" >"$1/Pipfile"
+}
+# pyproject.toml for poetry (no package of its own) and pdm (distribution = false), depending on
+# $DEPS (a TOML list body) from the loopback index only.
+pyproject_poetry() {
+  cat >"$1/pyproject.toml" <<EOF2
+[project]
+name = "demo-project"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = [$DEPS]
+
+[tool.poetry]
+package-mode = false
+
+[[tool.poetry.source]]
+name = "loopback"
+url = "$index"
+priority = "primary"
+EOF2
+}
+pyproject_pdm() {
+  cat >"$1/pyproject.toml" <<EOF2
+[project]
+name = "demo-project"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = [$DEPS]
+
+[tool.pdm]
+distribution = false
+
+[[tool.pdm.source]]
+name = "pypi"
+url = "$index"
+verify_ssl = false
+EOF2
 }
 
 # [SETUP=function] [EXTRA=micropipenv] [QUIET=reason] [ROOT=dir] run_case NAME PIP EXPECT TOOL -- COMMAND...
@@ -166,8 +219,9 @@ run_case() {
       PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 XDG_CACHE_HOME="$inside/cache/$name" \
       /bin/sh -c 'cd "$1" && shift && exec timeout 600 "$@"' sh "$proj" "$@" >"$dir/input.log" 2>&1
   else
-    (cd "$proj" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$work/tools/bin:$PATH" timeout 600 "$@") \
-      >"$dir/input.log" 2>&1
+    (cd "$proj" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$work/tools/bin:$PATH" \
+      POETRY_CACHE_DIR="$work/cache/$name" PDM_CACHE_DIR="$work/cache/$name" PDM_HOME="$work/cache/$name-home" \
+      timeout 600 "$@") >"$dir/input.log" 2>&1
   fi
   rc=$?
   set -e
@@ -206,7 +260,17 @@ done
 
 # pip_cases VERSION TOOL: every failure mode, and a success, with that pip.
 pip_cases() {
-  local v=$1 tool=$2 p="pip-$1" listed conflict="resolution-impossible"
+  local v=$1 tool=$2 p="pip-$1" listed
+  # From 20.3 pip's resolver names both culprits and the package they disagree about; 10 to
+  # 20.2 name the one requirement broken after the fact.
+  local conflict="resolution-impossible package=demo-greeting culprits=demo-left,demo-right"
+  local user_conflict="resolution-impossible package=demo-greeting culprits=demo-greeting,demo-left"
+  case $v in
+    1[0-9].* | 20.[0-2].*)
+      conflict="resolution-impossible package=demo-right culprits=demo-right"
+      user_conflict="resolution-impossible package=demo-left culprits=demo-left"
+      ;;
+  esac
   # pip before 22 says nothing at its default verbosity about releases the index marks as
   # needing another Python: it only finds "no matching distribution".
   case $v in
@@ -215,7 +279,7 @@ pip_cases() {
   esac
   # Before the 2020 resolver, pip installs the first pin it meets and goes on: pip 10 to 20.2
   # print the broken requirement afterwards, pip 9 says nothing at all.
-  [[ $v != 9.* ]] || conflict=""
+  [[ $v != 9.* ]] || { conflict=""; user_conflict=""; }
   run_case "$p-success" "$v" "" "$tool" -- pip install --index-url "$index" demo-app
   run_case "$p-no-matching-distribution" "$v" "no-matching-distribution package=demo-greeting" "$tool" -- \
     pip install --index-url "$index" demo-greeting==2.0
@@ -234,6 +298,21 @@ pip_cases() {
     pip install --index-url "$unreachable" demo-app
   run_case "$p-tls-untrusted" "$v" "tls-verification package=demo-app" "$tool" -- \
     pip install --index-url "$tls_index" demo-app
+  # The user's own pin against a dependency's: "The user requested ..." in the conflict block.
+  run_case "$p-user-conflict" "$v" "$user_conflict" "$tool" -- \
+    pip install --index-url "$index" demo-left demo-greeting==1.3.0
+  # demo-greeting installs, then demo-install-fails' `setup.py install` raises: pip before 23.1
+  # (legacy install, no `wheel` package) leaves demo-greeting installed. pip 23 builds a wheel
+  # instead, with the legacy backend's build requirements setuptools and wheel; the index does
+  # not serve wheel, so it fails before installing anything. pip 24 asks for setuptools only,
+  # builds the wheel, and installs both.
+  local partial="build-failure package=demo-install-fails"
+  case $v in
+    23.*) partial="other package=demo-install-fails;no-matching-distribution package=wheel" ;;
+    2[4-9].* | [3-9][0-9].*) partial="" ;;
+  esac
+  run_case "$p-partial-install" "$v" "$partial" "$tool" -- \
+    pip install --index-url "$index" demo-install-fails
 }
 
 for v in "${PIP_VERSIONS[@]}"; do
@@ -285,6 +364,25 @@ SETUP=lock_cext QUIET=$quiet run_case "$pe-deploy-missing-header" "$newest" \
   "build-failure package=demo-cext missing=nonexistent_header.h" "$pe" -- pipenv install --deploy
 SETUP=lock_bad_hash QUIET=$quiet run_case "$pe-sync-hash-mismatch" "$newest" "hash-mismatch package=demo-greeting" "$pe" -- pipenv sync
 
+# pipenv install NAME: pipenv installs the package, then locks and installs the lock.
+SETUP=pipfile_empty QUIET=$quiet run_case "$pe-install-success" "$newest" "" "$pe" -- pipenv install demo-app==0.4.0
+SETUP=pipfile_empty QUIET=$quiet run_case "$pe-install-no-matching-distribution" "$newest" \
+  "no-matching-distribution package=demo-greeting" "$pe" -- pipenv install demo-greeting==2.0
+
+# poetry and pdm, each from its own throwaway venv, installing into the case's venv.
+po="poetry-$poetry_version"
+DEPS='"demo-app"' SETUP=pyproject_poetry run_case "$po-install-success" bundled "" "$po" -- \
+  "$work/poetry/bin/poetry" install
+DEPS='"demo-left", "demo-right"' SETUP=pyproject_poetry run_case "$po-lock-conflict" bundled \
+  "resolution-impossible package=demo-greeting culprits=demo-left,demo-right" "$po" -- "$work/poetry/bin/poetry" lock
+DEPS='"demo-cext"' SETUP=pyproject_poetry run_case "$po-install-missing-header" bundled \
+  "build-failure package=demo-cext missing=nonexistent_header.h" "$po" -- "$work/poetry/bin/poetry" install
+pd="pdm-$pdm_version"
+DEPS='"demo-app"' SETUP=pyproject_pdm run_case "$pd-install-success" bundled "" "$pd" -- \
+  "$work/pdm/bin/pdm" install
+DEPS='"demo-left", "demo-right"' SETUP=pyproject_pdm run_case "$pd-lock-conflict" bundled \
+  "resolution-impossible package=demo-greeting culprits=demo-left,demo-right" "$pd" -- "$work/pdm/bin/pdm" lock
+
 # uv pip install, into the active virtual environment.
 u="uv-$uv_version"
 run_case "$u-success" bundled "" "$u" -- uv pip install --index-url "$index" demo-app
@@ -296,8 +394,10 @@ run_case "$u-setup-raises" bundled "metadata-generation-failed package=demo-brok
   uv pip install --index-url "$index" demo-broken-setup
 SETUP=requirements_bad_hash run_case "$u-hash-mismatch" bundled "hash-mismatch package=demo-greeting" "$u" -- \
   uv pip install --index-url "$index" -r requirements.txt
-run_case "$u-resolution-impossible" bundled "resolution-impossible" "$u" -- \
+run_case "$u-resolution-impossible" bundled "resolution-impossible package=demo-greeting culprits=demo-left,demo-right" "$u" -- \
   uv pip install --index-url "$index" demo-left demo-right
+run_case "$u-user-conflict" bundled "resolution-impossible package=demo-greeting culprits=demo-greeting,demo-left" "$u" -- \
+  uv pip install --index-url "$index" demo-left demo-greeting==1.3.0
 run_case "$u-requires-python" bundled "requires-python package=demo-future" "$u" -- \
   uv pip install --index-url "$index" demo-future
 run_case "$u-unreachable-index" bundled "network package=demo-app" "$u" -- \

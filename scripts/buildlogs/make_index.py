@@ -12,7 +12,10 @@ in one way each:
 - demo-left / demo-right: each pins a different demo-greeting (no resolution exists);
 - demo-future: Requires-Python >=3.99, also announced on the index page (data-requires-python),
   as real indexes do;
-- demo-future-unlisted: the same, but only in the wheel's metadata.
+- demo-future-unlisted: the same, but only in the wheel's metadata;
+- demo-install-fails (sdist without pyproject.toml, depending on demo-greeting): builds a wheel,
+  but its `setup.py install` raises, so the pips that install it the legacy way (before 23.1,
+  without the `wheel` package) fail after installing demo-greeting.
 
 EXTRA_WHEEL files (setuptools, for build isolation) are served under their projects, with the
 Requires-Python of their metadata on the index page, so that an old interpreter's pip picks a
@@ -43,6 +46,9 @@ WHEELS = [
     ("demo-future-unlisted", "1.0.0", [], ">=3.99"),
 ]
 
+# Sdists without pyproject.toml: old pips install them with `setup.py install`.
+LEGACY_SDISTS = {"demo-install-fails"}
+
 # Projects whose index page does not announce Requires-Python.
 UNLISTED_REQUIRES_PYTHON = {"demo-future-unlisted"}
 
@@ -67,6 +73,29 @@ setup(
 static struct PyModuleDef demo_cext = {PyModuleDef_HEAD_INIT, "demo_cext", NULL, -1, NULL};
 
 PyMODINIT_FUNC PyInit_demo_cext(void) { return PyModule_Create(&demo_cext); }
+""",
+    },
+    "demo-install-fails": {
+        "setup.py": b"""import sys
+
+from setuptools import setup
+from setuptools.command.install import install
+
+
+class Install(install):
+    # A wheel build runs `install` into its build directory: only a real install fails.
+    def run(self):
+        if "bdist_wheel" not in sys.argv:
+            raise RuntimeError("demo-install-fails cannot install: DEMO_TARGET is read-only")
+        install.run(self)
+
+
+setup(
+    name="demo-install-fails",
+    version="1.0.0",
+    install_requires=["demo-greeting>=1.2"],
+    cmdclass={"install": Install},
+)
 """,
     },
     "demo-broken-setup": {
@@ -114,7 +143,8 @@ def write_wheel(directory: str, name: str, version: str, requires: list, require
 def write_sdist(directory: str, name: str, sources: dict) -> str:
     base = f"{name.replace('-', '_')}-{SDIST_VERSION}"
     files = dict(sources)
-    files["pyproject.toml"] = PYPROJECT
+    if name not in LEGACY_SDISTS:
+        files["pyproject.toml"] = PYPROJECT
     files["PKG-INFO"] = metadata(name, SDIST_VERSION, [], ">=3.8")
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:

@@ -3,6 +3,7 @@
 //! progress (which ends an error block) or part of a block it owns.
 
 pub mod micropipenv;
+pub mod pdm;
 pub mod pip;
 pub mod pipenv;
 pub mod poetry;
@@ -20,6 +21,7 @@ pub struct Recognizers {
     uv: uv::Uv,
     pipenv: pipenv::Pipenv,
     poetry: poetry::Poetry,
+    pdm: pdm::Pdm,
 }
 
 impl Recognizers {
@@ -37,6 +39,7 @@ impl Recognizers {
             .or(self.uv.line(line, c))
             .or(self.pipenv.line(line, c))
             .or(self.poetry.line(line, c))
+            .or(self.pdm.line(line, c))
     }
 
     pub fn finish(&mut self, c: &mut Collector) {

@@ -127,14 +127,27 @@ impl Pip {
         }
         if let Some(m) = BUILDING.captures(t).and_then(|m| m.get(1)) {
             c.current_package = Some(m.as_str().to_owned());
+            if t.starts_with("Running setup.py install for") {
+                c.announce_install(m.as_str());
+            }
             c.in_progress.get_or_insert(line.number);
+            // `...: finished with status 'error'` (pip 19 to 22) and `... error` (pip 9 to 18)
+            // are the failure itself, for the classifier to read.
+            if t.ends_with("status 'error'") || t.ends_with("... error") {
+                return Role::Unknown;
+            }
             return Role::Progress;
         }
         if let Some(m) = INSTALLING.captures(t).and_then(|m| m.get(1)) {
             c.tool("pip", None);
-            if let Some(first) = m.as_str().split(", ").next() {
-                c.current_package = Some(first.trim().to_owned());
-            }
+            let names: Vec<String> = m
+                .as_str()
+                .split(',')
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty())
+                .collect();
+            c.current_package = names.first().cloned();
+            c.start_install_phase(line.number, names);
             c.in_progress.get_or_insert(line.number);
             return Role::Progress;
         }
@@ -151,6 +164,7 @@ impl Pip {
                 }
             }
             c.terminate_entry(line.text);
+            c.end_install_phase();
             c.in_progress = None;
             c.current_package = None;
             return Role::Progress;
@@ -201,6 +215,7 @@ impl Pip {
         }
         if RUN_HEADER.is_match(t) {
             c.tool("pip", None);
+            c.end_install_phase();
             c.close_entry();
             c.in_progress = None;
             c.current_package = None;
@@ -410,6 +425,60 @@ mod tests {
             r.tools
                 .iter()
                 .any(|t| t.name == "pip" && t.version.as_deref() == Some("24.0"))
+        );
+    }
+
+    #[test]
+    fn packages_installed_before_a_failing_legacy_install_stay() {
+        // pip 20.3 to 22.3 without `wheel`: `setup.py install` per package, in the listed order.
+        let r = parse_str(
+            "Collecting six==1.16.0\n\
+             \x20 Downloading six-1.16.0-py2.py3-none-any.whl (11 kB)\n\
+             Collecting brokenext\n\
+             \x20 Downloading brokenext-1.0.tar.gz (2 kB)\n\
+             Using legacy 'setup.py install' for brokenext, since package 'wheel' is not installed.\n\
+             Installing collected packages: six, brokenext\n\
+             \x20   Running setup.py install for brokenext: started\n\
+             \x20   Running setup.py install for brokenext: finished with status 'error'\n\
+             ERROR: Command errored out with exit status 1: /v/bin/python -u -c 'import sys, setuptools' install --record /tmp/r.txt Check the logs for full command output.\n",
+        );
+        let installed: Vec<_> = r
+            .installed
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .collect();
+        assert_eq!(installed, vec![("six", "1.16.0")]);
+        assert_eq!(r.failed, vec!["brokenext".to_owned()]);
+        assert!(!r.installation_successful);
+    }
+
+    #[test]
+    fn a_conflict_blames_its_culprits_not_the_last_package_collected() {
+        let r = parse_str(
+            "Collecting idna==2.4\n\
+             Collecting requests==2.31.0\n\
+             Collecting charset-normalizer<4,>=2\n\
+             ERROR: Cannot install idna==2.4 and requests==2.31.0 because these package versions have conflicting dependencies.\n\
+             \n\
+             The conflict is caused by:\n\
+             \x20   The user requested idna==2.4\n\
+             \x20   requests 2.31.0 depends on idna<4,>=2.5\n\
+             \n\
+             To fix this you could try to:\n\
+             ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/\n",
+        );
+        assert_eq!(r.failed, vec!["idna".to_owned(), "requests".to_owned()]);
+        let e = &r.errors[0];
+        assert_eq!(e.culprits, vec!["idna", "requests"]);
+        assert_eq!(e.package.as_deref(), Some("idna"));
+        let origins: Vec<_> = e
+            .conflicting_requirements
+            .iter()
+            .map(|c| (c.requirement.as_str(), c.origin.as_str()))
+            .collect();
+        assert_eq!(
+            origins,
+            vec![("idna==2.4", "user"), ("idna<4,>=2.5", "requests")]
         );
     }
 }

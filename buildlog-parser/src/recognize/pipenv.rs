@@ -21,6 +21,12 @@ static RETRYING: LazyLock<Pattern> = LazyLock::new(|| {
 });
 static GAVE_UP: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"^ERROR: Couldn't install package: (\S+)"));
+/// `Installing requests==2.31.0...` (pipenv install NAME), before it says whether it worked.
+static INSTALLING_PACKAGE: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"^Installing ([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?==[^\s.]\S*?)\.\.\.$")
+});
+static INSTALLATION_SUCCEEDED: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^(?:✔ )?Installation Succeeded$"));
 static SUCCEEDED: LazyLock<Pattern> = LazyLock::new(|| {
     Pattern::new(
         r"^(?:✔ )?(?:Success!|Installation Succeeded|Successfully created virtual environment!?)$|^To activate this project's virtualenv",
@@ -33,6 +39,8 @@ pub struct Pipenv {
     /// list scanned per line was quadratic on hostile input).
     retry: std::collections::BTreeSet<String>,
     retrying: bool,
+    /// The package of the last `Installing X==1...` line, until pipenv says how it went.
+    installing: Option<(String, String)>,
 }
 
 impl Pipenv {
@@ -43,7 +51,10 @@ impl Pipenv {
             return Role::Unknown;
         }
         if PHASE.is_match(t) {
-            c.tool("pipenv", None);
+            // poetry says `Resolving dependencies...` too.
+            if t != "Resolving dependencies..." {
+                c.tool("pipenv", None);
+            }
             return Role::Progress;
         }
         if let Some(m) = VENV_PYTHON.captures(t).and_then(|m| m.get(2)) {
@@ -69,6 +80,23 @@ impl Pipenv {
                 self.retry.insert(name.to_owned());
             }
             return Role::Progress;
+        }
+        if let Some(m) = INSTALLING_PACKAGE.captures(t).and_then(|m| m.get(1)) {
+            if let Some((name, Some(version))) = split_requirement(m.as_str()) {
+                c.tool("pipenv", None);
+                c.requirement(m.as_str());
+                c.start_entry(name, Some(version), true);
+                c.close_entry();
+                self.installing = Some((name.to_owned(), version.to_owned()));
+                return Role::Progress;
+            }
+        }
+        if INSTALLATION_SUCCEEDED.is_match(t) {
+            // pipenv has added the package to the Pipfile; it is installed when the lock and
+            // the install that follow succeed (older pipenv installed it first: the same end).
+            if let Some((name, version)) = self.installing.take() {
+                c.provisionally_installed(&name, &version);
+            }
         }
         if t.starts_with("Installing initially failed dependencies") {
             self.retrying = true;
@@ -119,5 +147,40 @@ mod tests {
         assert_eq!(r.python_version.as_deref(), Some("3.11.4"));
         assert_eq!(r.recovered, vec!["foo".to_owned()]);
         assert!(r.installation_successful);
+    }
+
+    #[test]
+    fn pipenv_install_name_holds_only_if_the_run_ends_well() {
+        let ok = parse_str(
+            "Installing demo-app==0.4.0...\n\
+             ✔ Installation Succeeded\n\
+             Pipfile.lock not found, creating...\n\
+             Locking [packages] dependencies...\n\
+             Building requirements...\n\
+             Resolving dependencies...\n\
+             ✔ Success!\n\
+             Installing dependencies from Pipfile.lock (a1b2c3)...\n",
+        );
+        let installed: Vec<_> = ok
+            .installed
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .collect();
+        assert_eq!(installed, vec![("demo-app", "0.4.0")]);
+        assert!(ok.installation_successful);
+        // pipenv 2024+ says "Installation Succeeded" once the Pipfile has the package, before
+        // locking; a failed lock installs nothing.
+        let failed = parse_str(
+            "Installing demo-greeting==2.0...\n\
+             ✔ Installation Succeeded\n\
+             Locking [packages] dependencies...\n\
+             Building requirements...\n\
+             Resolving dependencies...\n\
+             ✘ Locking Failed!\n\
+             ERROR: Could not find a version that satisfies the requirement demo-greeting==2.0 (from versions: 1.2.0, 1.3.0)\n\
+             ERROR: No matching distribution found for demo-greeting==2.0\n",
+        );
+        assert!(failed.installed.is_empty(), "{:?}", failed.installed);
+        assert!(!failed.installation_successful);
     }
 }

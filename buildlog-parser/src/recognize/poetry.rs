@@ -59,10 +59,9 @@ impl Poetry {
         }
         c.current_package = Some(name.to_owned());
         match status {
-            "" => {
-                c.installed(name, version);
-                c.mark(name, true);
-            }
+            // Written when the operation starts (and, on a terminal, redrawn when it ends): it
+            // holds unless a failure of the package follows.
+            "" => c.started_install(name, version),
             "Failed" => c.mark(name, false),
             _ => {
                 c.in_progress.get_or_insert(line.number);
