@@ -415,3 +415,136 @@ fn every_cataloger_reaches_every_output() {
         eprintln!("{}: {listed} in {key}, CycloneDX and SPDX", row.cataloger);
     }
 }
+
+/// The repository's rpm images (the databases of `bench/package-extract/rpm-images.sh`:
+/// SQLite from CBL-Mariner 2.0, Berkeley DB written by `scripts/rpm-fixtures/make.sh`, NDB from
+/// SLE 15 BCI): both SBOMs list every package of `rpm-packages`, with rpm purls.
+#[test]
+fn rpm_images_give_sboms_with_every_rpm() {
+    let repo = common::golden::workspace_root();
+    let images: [(&str, Vec<u8>, &str, &str, usize); 3] = [
+        (
+            "/var/lib/rpm/rpmdb.sqlite",
+            corpus("rpmdb/sqlite/cbl-mariner-2.0-rpmdb.sqlite"),
+            "ID=mariner\nVERSION_ID=\"2.0\"\n",
+            "pkg:rpm/mariner/bash@5.1.8-1.cm2?arch=x86_64&distro=mariner-2.0",
+            129,
+        ),
+        (
+            "/var/lib/rpm/Packages",
+            std::fs::read(repo.join("testdata/package-extract/rpm/bdb-le-4096/Packages"))
+                .expect("rpm fixture"),
+            "ID=\"centos\"\nVERSION_ID=\"8\"\n",
+            "pkg:rpm/centos/fixture-small@1.0-3.fx?arch=noarch&distro=centos-8&epoch=2",
+            4,
+        ),
+        (
+            "/usr/lib/sysimage/rpm/Packages.db",
+            corpus("rpmdb/ndb/sle15-bci-2021-Packages.db"),
+            "ID=\"sles\"\nVERSION_ID=\"15.3\"\n",
+            "pkg:rpm/sles/bash@4.4-19.6.1?arch=x86_64&distro=sles-15.3",
+            35,
+        ),
+    ];
+    for (path, db, os_release, a_purl, count) in images {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("rootfs");
+        put(&root, path, &db);
+        put(&root, "/etc/os-release", os_release.as_bytes());
+        let image = layout_of(&root, dir.path());
+        let (out, doc) = extract(&["-i", &image], &[]);
+        let doc = support::succeeded(&out, doc);
+        assert_eq!(
+            doc["result"]["rpm-packages"].as_array().map(Vec::len),
+            Some(count),
+            "{path}"
+        );
+        let cdx = sbom(&image, "cyclonedx-json");
+        assert_eq!(cyclonedx_errors(&cdx), None, "{path}");
+        let purls: Vec<&str> = cdx["components"]
+            .as_array()
+            .expect("components")
+            .iter()
+            .filter_map(|c| c["purl"].as_str())
+            .collect();
+        assert_eq!(purls_of_type(purls.iter().copied(), "rpm"), count, "{path}");
+        assert!(purls.contains(&a_purl), "{a_purl} not in {purls:?}");
+        let spdx = sbom(&image, "spdx-json");
+        assert_eq!(spdx_errors(&spdx), None, "{path}");
+        let rpm_packages = spdx["packages"]
+            .as_array()
+            .expect("packages")
+            .iter()
+            .flat_map(|p| p["externalRefs"].as_array().into_iter().flatten())
+            .filter_map(|r| r["referenceLocator"].as_str())
+            .filter(|l| l.starts_with("pkg:rpm/"))
+            .count();
+        assert_eq!(rpm_packages, count, "{path}");
+    }
+}
+
+/// apko's own output (`../shared/corpus/images/apko-golden`): its linux/amd64 manifest, config
+/// and layer, byte for byte, in a layout whose index names that one image (the corpus index
+/// lists two platforms without ref names). The database is at `/usr/lib/apk/db/installed`
+/// and `/lib/apk` links to `../usr/lib/apk`; apko's SBOMs list the same two packages.
+#[test]
+fn apko_usr_merged_database_gives_its_apk_packages() {
+    let golden =
+        common::golden::workspace_root().join("../shared/corpus/images/apko-golden/golden");
+    let manifest = "69f0237c7f8cf0b8a329d1bf1d6870c870c4ec323e39d3a6da59596632d0f2f4";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let layout = dir.path().join("layout");
+    support::copy_dir(&golden.join("blobs"), &layout.join("blobs"));
+    std::fs::copy(golden.join("oci-layout"), layout.join("oci-layout")).expect("oci-layout");
+    let size = std::fs::metadata(golden.join("blobs/sha256").join(manifest))
+        .expect("the amd64 manifest")
+        .len();
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": format!("sha256:{manifest}"),
+            "size": size,
+            "annotations": {"org.opencontainers.image.ref.name": "latest"},
+        }],
+    });
+    std::fs::write(layout.join("index.json"), index.to_string()).expect("index.json");
+    let image = format!("oci:{}:latest", layout.display());
+    let (out, doc) = extract(&["-i", &image], &[]);
+    let doc = support::succeeded(&out, doc);
+    let apk: Vec<(&str, &str, u64)> = doc["result"]["apk"]
+        .as_array()
+        .expect("apk")
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or_default(),
+                p["version"].as_str().unwrap_or_default(),
+                p["layer"].as_u64().unwrap_or(99),
+            )
+        })
+        .collect();
+    assert_eq!(
+        apk,
+        [
+            ("pretend-baselayout", "1.0.0-r0", 0),
+            ("replayout", "1.0.0-r0", 0)
+        ]
+    );
+    let cdx = sbom(&image, "cyclonedx-json");
+    assert_eq!(cyclonedx_errors(&cdx), None);
+    let purls: Vec<&str> = cdx["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter_map(|c| c["purl"].as_str())
+        .collect();
+    assert_eq!(
+        purls,
+        [
+            "pkg:apk/alpine/pretend-baselayout@1.0.0-r0?arch=x86_64&distro=replaces-1.0.0",
+            "pkg:apk/alpine/replayout@1.0.0-r0?arch=x86_64&distro=replaces-1.0.0"
+        ]
+    );
+}

@@ -27,18 +27,21 @@ impl Glob {
         (!wild).then(|| ImagePath::normalize(&self.parts.join("/")).0)
     }
 
+    /// Whether a path named `name` can match: the cheap test that rejects nearly every path
+    /// of an image before its components are looked at.
+    pub fn may_match_name(&self, name: &str) -> bool {
+        match self.parts.last() {
+            Some(last) if last != "**" => wildcard(last.as_bytes(), name.as_bytes()),
+            _ => true,
+        }
+    }
+
     /// Whether `components` (a path split on `/`) matches.
     pub fn matches(&self, components: &[&str]) -> bool {
-        // Cheap rejection first: the file name decides for nearly every path of an image.
-        match (self.parts.last(), components.last()) {
-            (Some(last), Some(name))
-                if last != "**" && !wildcard(last.as_bytes(), name.as_bytes()) =>
-            {
-                return false;
-            }
-            _ => {}
+        match components.last() {
+            Some(name) if !self.may_match_name(name) => false,
+            _ => match_parts(&self.parts, components),
         }
-        match_parts(&self.parts, components)
     }
 
     pub fn matches_path(&self, path: &ImagePath) -> bool {

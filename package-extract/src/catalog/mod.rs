@@ -52,13 +52,17 @@ static WANTED: LazyLock<Vec<(Glob, Wanted)>> = LazyLock::new(|| {
         .collect()
 });
 
-fn wanted(path: &ImagePath) -> impl Iterator<Item = &'static Wanted> {
-    let components: Vec<&str> = path.components().collect();
-    let name = path.file_name().to_owned();
+/// The declarations `path` matches. Called for every file of every layer: the file name
+/// rejects nearly all of them before the path is split.
+fn wanted(path: &ImagePath) -> impl Iterator<Item = &'static Wanted> + '_ {
+    let name = path.file_name();
+    let mut components: Option<Vec<&str>> = None;
     WANTED
         .iter()
         .filter(move |(glob, w)| {
-            glob.matches(&components) && w.name_filter.is_none_or(|f| f(&name))
+            glob.may_match_name(name)
+                && w.name_filter.is_none_or(|f| f(name))
+                && glob.matches(components.get_or_insert_with(|| path.components().collect()))
         })
         .map(|(_, w)| w)
 }

@@ -125,7 +125,7 @@ pub fn find_all(tree: &FileTree, globs: &[&str]) -> Vec<Found> {
             continue;
         }
         for (path, _) in tree.iter() {
-            if glob.matches_path(path) {
+            if glob.may_match_name(path.file_name()) && glob.matches_path(path) {
                 let real = tree.resolve(path).unwrap_or_else(|| path.clone());
                 add(path.clone(), real);
             }
