@@ -242,13 +242,15 @@ const ROWS: &[Row] = &[
     Row {
         cataloger: "rpm",
         build: |root| {
-            put(root, "/etc/os-release", b"ID=mariner\nVERSION_ID=\"2.0\"\n");
+            // Small on purpose: rpm_images_give_sboms_with_every_rpm reads the big ones.
+            put(root, "/etc/os-release", b"ID=fedora\nVERSION_ID=36\n");
+            let db = corpus("rpmdb/sqlite/preflight-fedora36-tzdata-only-rpmdb.sqlite");
+            put(root, "/usr/lib/sysimage/rpm/rpmdb.sqlite", &db);
             put(
                 root,
-                "/var/lib/rpm/rpmdb.sqlite",
-                &corpus("rpmdb/sqlite/cbl-mariner-2.0-rpmdb.sqlite"),
+                "/usr/lib/sysimage/rpm/rpmdb.sqlite-wal",
+                b"uncheckpointed",
             );
-            put(root, "/var/lib/rpm/rpmdb.sqlite-wal", b"uncheckpointed");
         },
         packages: Some(("rpm-packages", "rpm")),
         warning: Some("not yet checkpointed"),
