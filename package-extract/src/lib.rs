@@ -16,7 +16,6 @@ use clap::{Args, Parser, Subcommand};
 use common::{AnalyzerCli, AnalyzerError, AnalyzerInfo, GlobalArgs, OutputArgs, Secret};
 use serde::Serialize;
 
-use crate::inspect::SkopeoInspect;
 use crate::inventory::{Options, Walked};
 use crate::layers::Limits;
 use crate::source::ImageRef;
@@ -181,69 +180,5 @@ pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
 
 /// Runs every cataloger over the overlaid tree and gathers their results.
 pub fn build_report(walked: &Walked) -> Report {
-    let image = walked.image.as_ref();
-    let layers = image
-        .map(|i| {
-            i.layers
-                .iter()
-                .map(|l| {
-                    l.digest
-                        .as_ref()
-                        .or(l.diff_id.as_ref())
-                        .map(|d| d.hex().to_owned())
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let image_size = image
-        .map(|i| i.layers.iter().map(|l| l.size).sum::<u64>() + i.config_size + i.manifest_size)
-        .unwrap_or(0);
-    let tree = &walked.tree;
-    let operating_system = catalog::os_release::catalog(tree);
-    let rpm = catalog::rpm::catalog(tree);
-    let deb = catalog::deb::catalog(tree);
-    let python = catalog::python::catalog(tree);
-    let mut python = python;
-    let mut elf = catalog::elf::catalog(tree);
-    let owners = catalog::ownership::Owners::from_tree(tree).with_rpm(tree, &rpm.rpm_packages);
-    for p in &mut python.packages {
-        p.system_package = owners.owner(tree, &p.metadata_path);
-    }
-    for o in &mut elf.objects {
-        o.system_package = owners.owner(tree, &o.path);
-    }
-    let apk = catalog::apk::catalog(tree);
-    let cuda = catalog::cuda::catalog(tree);
-    let aicoe = catalog::aicoe::catalog(tree);
-    let mut warnings: Vec<String> = walked
-        .layers
-        .iter()
-        .enumerate()
-        .flat_map(|(i, l)| l.warnings.iter().map(move |w| format!("layer {i}: {w}")))
-        .collect();
-    for w in [
-        &rpm.warnings,
-        &deb.warnings,
-        &python.warnings,
-        &cuda.warnings,
-        &aicoe.warnings,
-    ] {
-        warnings.extend(w.iter().cloned());
-    }
-    Report {
-        operating_system,
-        rpm,
-        deb,
-        python,
-        apk,
-        elf,
-        cuda,
-        aicoe,
-        layers,
-        image_size,
-        image_size_uncompressed: walked.layers.iter().map(|l| l.uncompressed_size).sum(),
-        skopeo_inspect: image.map(SkopeoInspect::from_image),
-        warnings,
-    }
+    report::build(walked)
 }

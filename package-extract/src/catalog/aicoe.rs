@@ -4,7 +4,19 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::catalog::seam::{Cataloger, Findings, Wanted};
 use crate::tree::FileTree;
+
+pub const CATALOGER: Cataloger = Cataloger {
+    name: "aicoe-ci",
+    files: &[Wanted::content(PIPFILE), Wanted::content(PIPFILE_LOCK)],
+    keys: &["aicoe-ci"],
+    schema: <AicoeCatalog as JsonSchema>::json_schema,
+    run: |scan| {
+        let c = catalog(scan.tree);
+        Findings::of(&c, Vec::new(), c.warnings.clone())
+    },
+};
 
 const PIPFILE: &str = "/opt/aicoe-ci/Pipfile";
 const PIPFILE_LOCK: &str = "/opt/aicoe-ci/Pipfile.lock";

@@ -1,13 +1,103 @@
-//! Alpine's `/lib/apk/db/installed`: one paragraph per package, `X:value` lines; `F:` names a
-//! folder and the `R:` lines after it its files.
+//! apk's database, `/lib/apk/db/installed` (Alpine) or `/usr/lib/apk/db/installed` (apko's
+//! usr-merged Wolfi and Chainguard images, where `/lib/apk` links to `../usr/lib/apk`): one
+//! paragraph per package, `X:value` lines; `F:` names a folder and the `R:` lines after it its
+//! files.
+
+use std::collections::BTreeSet;
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::catalog::history::first_layers;
+use crate::catalog::seam::{self, Cataloger, Distro, Findings, Package, Scan, Wanted};
 use crate::path::ImagePath;
+use crate::sbom::purl::purl;
 use crate::tree::FileTree;
 
-const DATABASE: &str = "/lib/apk/db/installed";
+/// Where apk keeps its database, the classic place first; both are looked up through the
+/// image's symlinks and one real file is read once.
+const DATABASES: [&str; 2] = ["/lib/apk/db/installed", "/usr/lib/apk/db/installed"];
+
+pub const CATALOGER: Cataloger = Cataloger {
+    name: "apk",
+    files: &[
+        Wanted::database(DATABASES[0]),
+        Wanted::database(DATABASES[1]),
+    ],
+    keys: &["apk"],
+    schema: <ApkCatalog as JsonSchema>::json_schema,
+    run,
+};
+
+fn run(scan: &Scan<'_>) -> Findings {
+    let catalog = catalog(scan.tree);
+    let packages = packages(scan.distro, &catalog.apk);
+    let warnings = catalog.warnings.clone();
+    Findings::of(&catalog, packages, warnings)
+}
+
+/// The distributions built with apk that purl namespaces name; anything else that says it is
+/// like Alpine is `alpine`.
+const APK_DISTROS: [&str; 4] = ["alpine", "wolfi", "chainguard", "postmarketos"];
+
+/// The purl namespace of the image's apk packages.
+pub fn namespace(distro: &Distro) -> &str {
+    if APK_DISTROS.contains(&distro.id.as_str()) {
+        &distro.id
+    } else {
+        "alpine"
+    }
+}
+
+/// `pkg:apk/<alpine|wolfi|...>/<name>@<version>?arch=...&distro=...`, the files the package
+/// installed, and `D:` dependencies linked through `p:` provides (`so:`, `cmd:`, names).
+fn packages(distro: &Distro, apks: &[ApkPackage]) -> Vec<Package> {
+    let namespace = namespace(distro);
+    let mut packages: Vec<Package> = apks
+        .iter()
+        .map(|a| {
+            let purl = purl(
+                "apk",
+                Some(namespace),
+                &a.name,
+                &a.version,
+                &[
+                    ("arch", a.arch.as_deref().unwrap_or_default()),
+                    ("distro", &distro.qualifier()),
+                ],
+            );
+            let mut p = Package::new("apk", &a.name, &a.version, purl);
+            p.license = a.license.clone();
+            p.layer = a.layer;
+            p.files = a.files.clone();
+            p
+        })
+        .collect();
+    // `so:libc.musl-x86_64.so.1=1.2.4` provides, `so:libc.musl-x86_64.so.1>=1` requires:
+    // capabilities are compared without their versions; `!name` conflicts are not needs.
+    let capability = |s: &String| -> String {
+        s.split(['=', '<', '>', '~'])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let provides: Vec<Vec<String>> = apks
+        .iter()
+        .map(|a| a.provides.iter().map(capability).collect())
+        .collect();
+    let requires: Vec<Vec<String>> = apks
+        .iter()
+        .map(|a| {
+            a.depends
+                .iter()
+                .filter(|d| !d.starts_with('!'))
+                .map(capability)
+                .collect()
+        })
+        .collect();
+    seam::link_dependencies(&mut packages, &provides, &requires);
+    packages
+}
 
 #[derive(Debug, Default, Serialize, JsonSchema)]
 pub struct ApkCatalog {
@@ -39,40 +129,33 @@ pub struct ApkPackage {
 }
 
 pub fn catalog(tree: &FileTree) -> ApkCatalog {
-    let path = ImagePath::normalize(DATABASE).0;
-    let Some(text) = tree.content(&path) else {
-        return ApkCatalog::default();
-    };
-    let mut warnings = Vec::new();
-    let mut packages = parse(text, &mut warnings);
-    // Which layer introduced each package: the earliest layer from which on every version of
-    // the database lists it.
-    let history = tree.history(&path);
-    let listed: Vec<(usize, Vec<(String, String)>)> = history
-        .iter()
-        .map(|(layer, bytes)| {
-            let mut ignored = Vec::new();
-            let ids = parse(bytes, &mut ignored)
+    let mut out = ApkCatalog::default();
+    for found in seam::find_all(tree, &DATABASES) {
+        let Some(text) = tree.content(&found.real) else {
+            continue;
+        };
+        let mut warnings = Vec::new();
+        let mut packages = parse(text, &mut warnings);
+        out.warnings
+            .extend(warnings.into_iter().map(|w| format!("{}: {w}", found.real)));
+        let keys: Vec<(String, String)> = packages
+            .iter()
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect();
+        let layers = first_layers(tree, &found.real, &keys, |bytes| {
+            parse(bytes, &mut Vec::new())
                 .into_iter()
                 .map(|p| (p.name, p.version))
-                .collect();
-            (*layer, ids)
-        })
-        .collect();
-    for p in &mut packages {
-        let id = (p.name.clone(), p.version.clone());
-        p.layer = listed
-            .iter()
-            .rev()
-            .take_while(|(_, ids)| ids.contains(&id))
-            .last()
-            .map_or_else(|| tree.entry(&path).map_or(0, |e| e.layer), |(l, _)| *l);
+                .collect::<BTreeSet<_>>()
+        });
+        for (p, layer) in packages.iter_mut().zip(layers) {
+            p.layer = layer;
+        }
+        out.apk.extend(packages);
     }
-    packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-    ApkCatalog {
-        apk: packages,
-        warnings,
-    }
+    out.apk
+        .sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    out
 }
 
 /// Parses the database; damaged lines and packages without a name or version are skipped with
@@ -87,9 +170,7 @@ pub fn parse(bytes: &[u8], warnings: &mut Vec<String>) -> Vec<ApkPackage> {
             if !fields.is_empty() {
                 match package(&fields) {
                     Ok(p) => packages.push(p),
-                    Err(e) => {
-                        warnings.push(format!("{DATABASE}: package at line {start_line}: {e}"))
-                    }
+                    Err(e) => warnings.push(format!("package at line {start_line}: {e}")),
                 }
                 fields.clear();
             }
@@ -100,7 +181,7 @@ pub fn parse(bytes: &[u8], warnings: &mut Vec<String>) -> Vec<ApkPackage> {
         match (chars.next(), chars.next()) {
             (Some(key), Some(':')) => fields.push((key, chars.as_str().to_owned())),
             _ => warnings.push(format!(
-                "{DATABASE}: line {} is not KEY:VALUE: {:?}",
+                "line {} is not KEY:VALUE: {:?}",
                 n + 1,
                 truncate(line)
             )),
@@ -246,10 +327,36 @@ mod tests {
     }
 
     #[test]
+    fn usr_merged_database_is_found_once_through_the_symlink() {
+        use crate::tree::build::LayerBuilder;
+        let a = LayerBuilder::new(0)
+            .symlink("/lib/apk", "../usr/lib/apk")
+            .file(DATABASES[1], b"P:musl\nV:1\n\n");
+        let b = LayerBuilder::new(1).file(DATABASES[1], b"P:musl\nV:1\n\nP:curl\nV:8\n\nbroken\n");
+        let tree = FileTree::overlay(vec![a.index, b.index], crate::catalog::keeps_history);
+        let c = catalog(&tree);
+        let got: Vec<_> = c.apk.iter().map(|p| (p.name.as_str(), p.layer)).collect();
+        assert_eq!(got, [("curl", 1), ("musl", 0)]);
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(
+            c.warnings[0].starts_with("/usr/lib/apk/db/installed: line 7"),
+            "{:?}",
+            c.warnings
+        );
+        let d = |id: &str| Distro {
+            id: id.into(),
+            ..Distro::default()
+        };
+        assert_eq!(namespace(&d("wolfi")), "wolfi");
+        assert_eq!(namespace(&d("chainguard")), "chainguard");
+        assert_eq!(namespace(&d("ubuntu")), "alpine");
+    }
+
+    #[test]
     fn layer_of_introduction() {
         use crate::tree::build::LayerBuilder;
-        let a = LayerBuilder::new(0).file(DATABASE, b"P:musl\nV:1\n\n");
-        let b = LayerBuilder::new(1).file(DATABASE, b"P:musl\nV:1\n\nP:curl\nV:8\n\n");
+        let a = LayerBuilder::new(0).file(DATABASES[0], b"P:musl\nV:1\n\n");
+        let b = LayerBuilder::new(1).file(DATABASES[0], b"P:musl\nV:1\n\nP:curl\nV:8\n\n");
         let tree = FileTree::overlay(vec![a.index, b.index], crate::catalog::keeps_history);
         let c = catalog(&tree);
         let layer = |n: &str| c.apk.iter().find(|p| p.name == n).map(|p| p.layer);

@@ -6,9 +6,34 @@ use std::collections::{BTreeMap, BTreeSet};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::glob::wildcard;
+use crate::catalog::seam::{Cataloger, Findings, Scan, Wanted};
 use crate::elf::ElfFacts;
 use crate::path::ImagePath;
 use crate::tree::FileTree;
+
+/// ELF objects themselves are parsed by the layer walk as it meets them; this cataloger reads
+/// only the linker's configuration.
+pub const CATALOGER: Cataloger = Cataloger {
+    name: "elf",
+    files: &[
+        Wanted::content("/etc/ld.so.conf"),
+        Wanted::content("/etc/ld.so.conf.d/*"),
+    ],
+    keys: &["system-symbols", "elf-objects"],
+    schema: <ElfCatalog as JsonSchema>::json_schema,
+    run,
+};
+
+/// Marks each object with the system package that installed it.
+fn run(scan: &Scan<'_>) -> Findings {
+    let mut catalog = catalog(scan.tree);
+    for o in &mut catalog.objects {
+        o.system_package = scan.owner(&o.path);
+    }
+    let warnings = std::mem::take(&mut catalog.warnings);
+    Findings::of(&catalog, Vec::new(), warnings)
+}
 
 /// The directories Thoth searched, before those `/etc/ld.so.conf` adds.
 const DEFAULT_LIBRARY_DIRS: &[&str] = &[
@@ -124,28 +149,9 @@ fn glob(tree: &FileTree, pattern: &ImagePath) -> Vec<ImagePath> {
         .collect()
 }
 
-fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
-    match (pattern.first(), text.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            wildcard(&pattern[1..], text) || (!text.is_empty() && wildcard(pattern, &text[1..]))
-        }
-        (Some(b'?'), Some(_)) => wildcard(&pattern[1..], &text[1..]),
-        (Some(p), Some(t)) if p == t => wildcard(&pattern[1..], &text[1..]),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wildcards() {
-        assert!(wildcard(b"*.conf", b"x86_64-linux-gnu.conf"));
-        assert!(!wildcard(b"*.conf", b"README"));
-        assert!(wildcard(b"lib?.so", b"libz.so"));
-    }
 
     #[test]
     fn ld_so_conf_includes_add_directories() {

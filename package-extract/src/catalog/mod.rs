@@ -1,19 +1,32 @@
-//! One module per ecosystem; each reads the merged [`FileTree`] and fills its part of the report.
+//! One module per ecosystem, each declaring a [`Cataloger`] (see [`seam`]); [`CATALOGERS`]
+//! registers them.
 //!
-//! [`capture`] is the single place that says which files' bytes the layer walk keeps, so memory
-//! stays bounded by what the catalogers need, not by the image size.
+//! [`capture`] and [`keeps_history`] are derived from the catalogers' [`Wanted`] files, so the
+//! layer walk keeps what they read and nothing else: memory stays bounded by what the
+//! catalogers need, not by the image size.
 
 pub mod aicoe;
 pub mod apk;
+pub mod conda;
 pub mod cuda;
 pub mod deb;
 pub mod elf;
+pub mod glob;
+pub mod history;
 pub mod os_release;
 pub mod ownership;
 pub mod python;
+pub mod registry;
 pub mod rpm;
+pub mod seam;
+
+use std::sync::LazyLock;
+
+pub use registry::CATALOGERS;
+pub use seam::{Cataloger, Findings, Keep, Package, Scan, Wanted};
 
 use crate::path::ImagePath;
+use glob::Glob;
 
 /// What the layer walk keeps of a regular file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,47 +39,44 @@ pub enum Capture {
     Digest,
 }
 
-/// Files that are kept whole: package databases, metadata, configuration.
-pub fn capture(path: &ImagePath, python_files: bool) -> Capture {
-    let s = path.as_str();
+/// Every cataloger's [`Wanted`] files, compiled once, each with its `/usr`-merge twin.
+static WANTED: LazyLock<Vec<(Glob, Wanted)>> = LazyLock::new(|| {
+    CATALOGERS
+        .iter()
+        .flat_map(|c| c.files.iter())
+        .flat_map(|w| {
+            let glob = Glob::new(w.glob);
+            let twin = glob.usr_merge_twin();
+            std::iter::once((glob, *w)).chain(twin.map(|t| (t, *w)))
+        })
+        .collect()
+});
+
+/// The declarations `path` matches. Called for every file of every layer: the file name
+/// rejects nearly all of them before the path is split.
+fn wanted(path: &ImagePath) -> impl Iterator<Item = &'static Wanted> + '_ {
     let name = path.file_name();
-    let parent_name = path
-        .parent()
-        .map(|p| p.file_name().to_owned())
-        .unwrap_or_default();
-    let content = matches!(
-        s,
-        "/etc/os-release"
-            | "/usr/lib/os-release"
-            | "/var/lib/dpkg/status"
-            | "/usr/local/cuda/version.txt"
-            | "/usr/local/cuda/version.json"
-            | "/opt/aicoe-ci/Pipfile"
-            | "/opt/aicoe-ci/Pipfile.lock"
-            | "/etc/ld.so.conf"
-            | "/lib/apk/db/installed"
-    ) || s.starts_with("/var/lib/dpkg/status.d/")
-        || (s.starts_with("/var/lib/dpkg/info/") && name.ends_with(".list"))
-        || s.starts_with("/etc/ld.so.conf.d/")
-        || (parent_name.ends_with(".dist-info")
-            && matches!(
-                name,
-                "METADATA" | "RECORD" | "INSTALLER" | "entry_points.txt" | "top_level.txt"
-            ))
-        || (parent_name.ends_with(".egg-info")
-            && matches!(
-                name,
-                "PKG-INFO" | "installed-files.txt" | "SOURCES.txt" | "top_level.txt"
-            ))
-        || name.ends_with(".egg-info")
-        // Unzipped `.egg` directories keep their metadata in `EGG-INFO/PKG-INFO`.
-        || (parent_name == "EGG-INFO" && name == "PKG-INFO")
-        || name == "pyvenv.cfg"
-        || is_python_interpreter_name(name)
-        || rpm::is_database_file(s);
-    if content {
-        Capture::Content
-    } else if python_files && name.ends_with(".py") {
+    let mut components: Option<Vec<&str>> = None;
+    WANTED
+        .iter()
+        .filter(move |(glob, w)| {
+            glob.may_match_name(name)
+                && w.name_filter.is_none_or(|f| f(name))
+                && glob.matches(components.get_or_insert_with(|| path.components().collect()))
+        })
+        .map(|(_, w)| w)
+}
+
+/// What the layer walk keeps of the file at `path`: what the catalogers declared.
+pub fn capture(path: &ImagePath, python_files: bool) -> Capture {
+    let mut digest = false;
+    for w in wanted(path) {
+        match w.keep {
+            Keep::Content => return Capture::Content,
+            Keep::Digest => digest = true,
+        }
+    }
+    if digest && python_files {
         Capture::Digest
     } else {
         Capture::Nothing
@@ -75,11 +85,7 @@ pub fn capture(path: &ImagePath, python_files: bool) -> Capture {
 
 /// Paths whose every layer version is kept, to tell which layer introduced a package.
 pub fn keeps_history(path: &ImagePath) -> bool {
-    let s = path.as_str();
-    s == "/var/lib/dpkg/status"
-        || s == "/lib/apk/db/installed"
-        || s.starts_with("/var/lib/dpkg/status.d/")
-        || rpm::is_database_file(s)
+    wanted(path).any(|w| w.history)
 }
 
 /// `python`, `python3`, `python3.11`, `python3.11d`, `pypy3`... (not `python3-config`).
@@ -101,24 +107,6 @@ mod tests {
 
     fn c(path: &str) -> Capture {
         capture(&ImagePath::normalize(path).0, true)
-    }
-
-    /// The report embeds these types; their schemas must generate.
-    #[test]
-    fn catalog_outputs_have_schemas() {
-        let schemas = [
-            schemars::schema_for!(os_release::OsReleaseCatalog),
-            schemars::schema_for!(deb::DebCatalog),
-            schemars::schema_for!(python::PythonCatalog),
-            schemars::schema_for!(cuda::CudaCatalog),
-            schemars::schema_for!(aicoe::AicoeCatalog),
-            schemars::schema_for!(rpm::RpmCatalog),
-        ];
-        for schema in schemas {
-            let json = serde_json::to_value(&schema).unwrap_or_default();
-            assert!(json.get("properties").is_some(), "{json}");
-            assert!(json["properties"].get("warnings").is_none(), "{json}");
-        }
     }
 
     #[test]
@@ -150,6 +138,22 @@ mod tests {
             assert_eq!(c(db), Capture::Content, "{db}");
             assert!(keeps_history(&ImagePath::normalize(db).0), "{db}");
         }
+        for db in ["/lib/apk/db/installed", "/usr/lib/apk/db/installed"] {
+            assert_eq!(c(db), Capture::Content, "{db}");
+            assert!(keeps_history(&ImagePath::normalize(db).0), "{db}");
+        }
+        for kept in [
+            "/opt/conda/conda-meta/numpy-2.0.1-py312h1_0.json",
+            "/opt/conda/envs/ml/conda-meta/python-3.12.0-h0_0.json",
+            "/var/lib/dpkg/info/libc6:amd64.list",
+            "/etc/ld.so.conf.d/libc.conf",
+            "/usr/local/cuda/version.json",
+        ] {
+            assert_eq!(c(kept), Capture::Content, "{kept}");
+            assert!(!keeps_history(&ImagePath::normalize(kept).0), "{kept}");
+        }
+        assert_eq!(c("/opt/conda/conda-meta/history.txt"), Capture::Nothing);
+        assert_eq!(c("/usr/share/man/man1/python3.11.1.gz"), Capture::Nothing);
         assert_eq!(c("/var/lib/rpm/Name"), Capture::Nothing);
         assert_eq!(c("/var/lib/rpm/rpmdb.sqlite-wal"), Capture::Nothing);
         assert_eq!(c("/usr/lib/python3/dist-packages/six.py"), Capture::Digest);

@@ -5,7 +5,19 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::catalog::seam::{Cataloger, Findings, Wanted};
 use crate::tree::FileTree;
+
+pub const CATALOGER: Cataloger = Cataloger {
+    name: "os-release",
+    files: &[
+        Wanted::content(OS_RELEASE_PATHS[0]),
+        Wanted::content(OS_RELEASE_PATHS[1]),
+    ],
+    keys: &["operating-system"],
+    schema: <OsReleaseCatalog as JsonSchema>::json_schema,
+    run: |scan| Findings::of(&catalog(scan.tree), Vec::new(), Vec::new()),
+};
 
 /// Where os-release lives, in the order systemd reads it. Thoth read only the first; distroless
 /// and some minimal images ship only the second.

@@ -18,6 +18,9 @@ pub fn document(
             if let Some(l) = &p.location {
                 properties.push(json!({"name": "package-extract:location", "value": l}));
             }
+            if let Some(o) = &p.owner {
+                properties.push(json!({"name": "package-extract:system-package", "value": o}));
+            }
             let mut c = json!({
                 "type": "library",
                 "bom-ref": local_id(p),
@@ -32,18 +35,11 @@ pub fn document(
             c
         })
         .collect();
-    let ids: std::collections::BTreeMap<&str, String> = packages
-        .iter()
-        .map(|p| (p.purl.as_str(), local_id(p)))
-        .collect();
+    let ids: std::collections::BTreeSet<String> = packages.iter().map(local_id).collect();
     let mut dependencies: Vec<Value> = packages
         .iter()
         .map(|p| {
-            let on: Vec<&String> = p
-                .depends_on
-                .iter()
-                .filter_map(|d| ids.get(d.as_str()))
-                .collect();
+            let on: Vec<&String> = p.depends_on.iter().filter(|d| ids.contains(*d)).collect();
             json!({"ref": local_id(p), "dependsOn": on})
         })
         .collect();

@@ -48,10 +48,8 @@ pub fn document(
     let mut relationships = vec![
         json!({"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": "SPDXRef-Image"}),
     ];
-    let ids: std::collections::BTreeMap<&str, String> = packages
-        .iter()
-        .map(|p| (p.purl.as_str(), id_of(p)))
-        .collect();
+    let ids: std::collections::BTreeMap<String, String> =
+        packages.iter().map(|p| (p.local_id(), id_of(p))).collect();
     for p in packages {
         let id = id_of(p);
         let mut pkg = json!({
@@ -69,11 +67,14 @@ pub fn document(
             // Stated licences are often not SPDX expressions; they go to the comment.
             pkg["licenseComments"] = json!(format!("declared: {l}"));
         }
-        if let Some(l) = &p.location {
-            pkg["comment"] = json!(format!("installed in {l}; layer {}", p.layer));
-        } else {
-            pkg["comment"] = json!(format!("layer {}", p.layer));
+        let mut comment = match &p.location {
+            Some(l) => format!("installed in {l}; layer {}", p.layer),
+            None => format!("layer {}", p.layer),
+        };
+        if let Some(owner) = &p.owner {
+            comment.push_str(&format!("; installed by the system package {owner}"));
         }
+        pkg["comment"] = json!(comment);
         spdx_packages.push(pkg);
         relationships.push(json!({"spdxElementId": "SPDXRef-Image", "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
         for d in &p.depends_on {

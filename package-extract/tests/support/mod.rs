@@ -206,3 +206,22 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Runs `scripts/conda-fixtures/make.py OUT` (an image with two conda environments made by
+/// conda-package-handling and py-rattler) and returns OUT, holding `layout/` and `rootfs/`.
+pub fn conda_fixtures(out: &Path) -> PathBuf {
+    require("umoci");
+    let script = common::golden::workspace_root().join("scripts/conda-fixtures/make.py");
+    let run = Command::new("python3")
+        .arg(&script)
+        .arg(out)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        run.status.success(),
+        "{} failed (py-rattler and conda-package-handling come from .ci/pip-requirements): {}",
+        script.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    out.to_owned()
+}

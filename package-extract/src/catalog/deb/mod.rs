@@ -5,7 +5,6 @@
 //! distroless `/var/lib/dpkg/status.d/*` (one paragraph per file, no Status field; the
 //! `*.md5sums` companions are not package entries).
 
-mod history;
 mod paragraph;
 mod relation;
 
@@ -14,17 +13,38 @@ pub use relation::{Alternative, Relation, parse_relations};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::catalog::history::first_layers;
+use crate::catalog::seam::{Cataloger, Findings, Package, Scan, Wanted, link_dependencies};
 use crate::path::ImagePath;
+use crate::sbom::purl::purl;
 use crate::tree::{FileTree, Node};
 use paragraph::Paragraph;
 
 const STATUS: &str = "/var/lib/dpkg/status";
 const STATUS_D: &str = "/var/lib/dpkg/status.d";
+/// `<package>[:<arch>].list`: every path the package installed.
+const INFO: &str = "/var/lib/dpkg/info";
+
+pub const CATALOGER: Cataloger = Cataloger {
+    name: "deb",
+    files: &[
+        Wanted::database(STATUS),
+        Wanted::database("/var/lib/dpkg/status.d/*"),
+        Wanted::content("/var/lib/dpkg/info/*.list"),
+    ],
+    keys: &["deb", "deb-dependencies"],
+    schema: <DebCatalog as JsonSchema>::json_schema,
+    run,
+};
 
 /// An installed package: Thoth's `{name, version, arch}` plus where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub struct DebPackage {
+    /// dpkg's `${binary:Package}`, as Thoth recorded it: the name with `:<arch>` for
+    /// `Multi-Arch: same` packages (`libc6:amd64`), the bare name otherwise.
     pub name: String,
+    /// New: dpkg's `${Package}`, the name without the architecture.
+    pub plain_name: String,
     /// The full version, epoch included, as `dpkg-query -l` prints it.
     pub version: String,
     pub arch: String,
@@ -81,7 +101,15 @@ pub fn catalog(tree: &FileTree) -> DebCatalog {
         let (entries, warnings) = read_database(bytes, kind);
         out.warnings
             .extend(warnings.into_iter().map(|w| format!("{path}: {w}")));
-        let layers = history::first_layers(tree, &path, kind, &entries);
+        let real = tree.resolve(&path).unwrap_or_else(|| path.clone());
+        let keys: Vec<Key> = entries.iter().map(Entry::key).collect();
+        let layers = first_layers(tree, &real, &keys, |bytes| {
+            read_database(bytes, kind)
+                .0
+                .iter()
+                .map(Entry::key)
+                .collect()
+        });
         for (entry, layer) in entries.into_iter().zip(layers) {
             found.push(entry.into_records(layer, &path));
         }
@@ -89,6 +117,81 @@ pub fn catalog(tree: &FileTree) -> DebCatalog {
     found.sort();
     (out.deb, out.deb_dependencies) = found.into_iter().unzip();
     out
+}
+
+/// A package as the layers' databases are compared: name, version, architecture.
+type Key = (String, String, String);
+
+fn run(scan: &Scan<'_>) -> Findings {
+    let catalog = catalog(scan.tree);
+    let packages = packages(scan, &catalog);
+    let warnings = catalog.warnings.clone();
+    Findings::of(&catalog, packages, warnings)
+}
+
+/// The packages in the shape every output shares: purl `pkg:deb/<distro id>/<name>@<version>`
+/// with `arch` and `distro`, the files dpkg lists for them, `Depends` and `Pre-Depends` as
+/// dependencies (of `a | b`, the first alternative present).
+fn packages(scan: &Scan<'_>, catalog: &DebCatalog) -> Vec<Package> {
+    let distro = scan.distro;
+    let mut packages: Vec<Package> = catalog
+        .deb
+        .iter()
+        .map(|d| {
+            let purl = purl(
+                "deb",
+                Some(&distro.id),
+                &d.plain_name,
+                &d.version,
+                &[("arch", &d.arch), ("distro", &distro.qualifier())],
+            );
+            let mut p = Package::new("deb", &d.plain_name, &d.version, purl);
+            p.layer = d.layer;
+            p.files = owned_files(scan.tree, d);
+            p
+        })
+        .collect();
+    let requires: Vec<Vec<String>> = catalog
+        .deb_dependencies
+        .iter()
+        .map(|d| {
+            d.depends
+                .iter()
+                .chain(&d.pre_depends)
+                .map(|r| r.name.clone())
+                .collect()
+        })
+        .collect();
+    link_dependencies(&mut packages, &[], &requires);
+    packages
+}
+
+/// What the package installed: dpkg's `info/<package>[:<arch>].list`, or for a distroless
+/// `status.d/<name>` entry its `<name>.md5sums` companion (`<md5>  <relative path>` lines).
+fn owned_files(tree: &FileTree, d: &DebPackage) -> Vec<String> {
+    let info = ImagePath::normalize(INFO).0;
+    let lists = [format!("{}.list", d.name), format!("{}.list", d.plain_name)];
+    if let Some(text) = lists.iter().find_map(|l| tree.content(&info.child(l))) {
+        return String::from_utf8_lossy(text)
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with('/') && *l != "/.")
+            .map(str::to_owned)
+            .collect();
+    }
+    if d.status_file.starts_with(STATUS_D) {
+        let md5sums = ImagePath::normalize(&format!("{}.md5sums", d.status_file)).0;
+        if let Some(text) = tree.content(&md5sums) {
+            return String::from_utf8_lossy(text)
+                .lines()
+                .filter_map(|l| {
+                    l.split_once("  ")
+                        .map(|(_, path)| format!("/{}", path.trim()))
+                })
+                .collect();
+        }
+    }
+    Vec::new()
 }
 
 /// Whether a file is the classic database (Status decides) or a distroless entry (present
@@ -114,6 +217,8 @@ fn database_files(tree: &FileTree) -> Vec<(ImagePath, DatabaseKind)> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
     name: String,
+    /// `Multi-Arch: same` packages are named `name:arch` by dpkg.
+    multi_arch_same: bool,
     version: String,
     arch: String,
     source: String,
@@ -125,11 +230,21 @@ pub(crate) struct Entry {
 
 impl Entry {
     /// What tells two layers' versions of a package apart.
-    pub(crate) fn key(&self) -> (&str, &str, &str) {
-        (&self.name, &self.version, &self.arch)
+    fn key(&self) -> Key {
+        (self.name.clone(), self.version.clone(), self.arch.clone())
+    }
+
+    /// dpkg's `${binary:Package}`.
+    fn binary_package(&self) -> String {
+        if self.multi_arch_same && !self.arch.is_empty() {
+            format!("{}:{}", self.name, self.arch)
+        } else {
+            self.name.clone()
+        }
     }
 
     fn into_records(self, layer: usize, path: &ImagePath) -> (DebPackage, DebDependencies) {
+        let binary_package = self.binary_package();
         let (epoch, bare_version) = split_epoch(&self.version);
         let deps = DebDependencies {
             name: self.name.clone(),
@@ -141,7 +256,8 @@ impl Entry {
             replaces: self.replaces,
         };
         let package = DebPackage {
-            name: self.name,
+            name: binary_package,
+            plain_name: self.name,
             version: self.version,
             arch: self.arch,
             source: self.source,
@@ -222,6 +338,7 @@ fn read_entry(p: &Paragraph, kind: DatabaseKind) -> Result<Option<Entry>, String
     };
     Ok(Some(Entry {
         name: name.to_owned(),
+        multi_arch_same: p.get("Multi-Arch") == Some("same"),
         version: version.to_owned(),
         arch: p.get("Architecture").unwrap_or_default().to_owned(),
         source,

@@ -25,9 +25,36 @@ fn find<'a>(c: &'a DebCatalog, name: &str) -> (&'a DebPackage, &'a DebDependenci
     let i = c
         .deb
         .iter()
-        .position(|p| p.name == name)
+        .position(|p| p.plain_name == name)
         .unwrap_or_else(|| panic!("{name} not cataloged"));
     (&c.deb[i], &c.deb_dependencies[i])
+}
+
+/// Thoth's `${binary:Package}`: `Multi-Arch: same` packages carry their architecture (8 of the
+/// 9 packages of this Debian 12 database), the others do not; `plain_name` is dpkg's `${Package}`.
+#[test]
+fn names_are_dpkg_binary_package() {
+    let c = status("syft-debian12-arm64-coreutils-deps-status");
+    let qualified: Vec<&str> = c
+        .deb
+        .iter()
+        .filter(|p| p.name != p.plain_name)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(qualified.len(), 8, "{qualified:?}");
+    assert!(qualified.contains(&"libc6:arm64"), "{qualified:?}");
+    let (coreutils, deps) = find(&c, "coreutils");
+    assert_eq!(coreutils.name, "coreutils");
+    assert_eq!(deps.name, "coreutils");
+    let (libc, deps) = find(&c, "libc6");
+    assert_eq!(
+        (libc.name.as_str(), libc.plain_name.as_str()),
+        ("libc6:arm64", "libc6")
+    );
+    assert_eq!(
+        deps.name, "libc6",
+        "deb-dependencies keeps apt's plain names"
+    );
 }
 
 fn rel(name: &str, version: &str) -> Relation {
@@ -52,7 +79,7 @@ fn ubuntu_1804_texlive_full_database() {
         .count();
     assert_eq!(epochs, 58);
     let (pkg, deps) = find(&c, "libxi6");
-    assert_eq!(triple(pkg), ("libxi6", "2:1.7.9-1", "amd64"));
+    assert_eq!(triple(pkg), ("libxi6:amd64", "2:1.7.9-1", "amd64"));
     assert_eq!(pkg.source, "libxi");
     assert_eq!(deps.version, "1.7.9-1");
     assert_eq!(deps.epoch, Some(Some("2".into())));
@@ -73,7 +100,10 @@ fn ubuntu_1804_trivy_database_excludes_config_files_entry() {
     assert_eq!(c.deb.len(), 90);
     assert!(!c.deb.iter().any(|p| p.name == "git"), "git is deinstalled");
     let (pkg, deps) = find(&c, "libaudit1");
-    assert_eq!(triple(pkg), ("libaudit1", "1:2.8.2-1ubuntu1", "amd64"));
+    assert_eq!(
+        triple(pkg),
+        ("libaudit1:amd64", "1:2.8.2-1ubuntu1", "amd64")
+    );
     assert_eq!(deps.epoch, Some(Some("1".into())));
     assert_eq!(
         c.deb_dependencies
@@ -260,7 +290,7 @@ fn distroless_status_d_entries() {
         c.deb.iter().map(triple).collect::<Vec<_>>(),
         [
             ("base-files", "11.1+deb11u1", "amd64"),
-            ("libsqlite3-0", "3.34.1-3", "arm64"),
+            ("libsqlite3-0:arm64", "3.34.1-3", "arm64"),
             ("netbase", "6.3", "all"),
             ("tzdata", "2021a-1+deb11u2", "all"),
         ]

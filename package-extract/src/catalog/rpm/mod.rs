@@ -12,12 +12,15 @@ pub mod header;
 pub mod ndb;
 pub mod sqlite;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::catalog::history;
+use crate::catalog::seam::{Cataloger, Findings, Package, Scan, Wanted, link_dependencies};
 use crate::path::ImagePath;
+use crate::sbom::purl::purl;
 use crate::tree::FileTree;
 use header::{Header, tag};
 
@@ -30,6 +33,76 @@ pub const DB_FILES: [(&str, Format); 3] = [
     ("Packages.db", Format::Ndb),
     ("Packages", Format::Bdb),
 ];
+
+pub const CATALOGER: Cataloger = Cataloger {
+    name: "rpm",
+    files: &[
+        Wanted::database("/usr/lib/sysimage/rpm/rpmdb.sqlite"),
+        Wanted::database("/usr/lib/sysimage/rpm/Packages.db"),
+        Wanted::database("/usr/lib/sysimage/rpm/Packages"),
+        Wanted::database("/var/lib/rpm/rpmdb.sqlite"),
+        Wanted::database("/var/lib/rpm/Packages.db"),
+        Wanted::database("/var/lib/rpm/Packages"),
+    ],
+    keys: &["rpm", "rpm-dependencies", "rpm-packages"],
+    schema: <RpmCatalog as JsonSchema>::json_schema,
+    run,
+};
+
+fn run(scan: &Scan<'_>) -> Findings {
+    let catalog = catalog(scan.tree);
+    let packages = packages(scan, &catalog.rpm_packages);
+    let warnings = catalog.warnings.clone();
+    Findings::of(&catalog, packages, warnings)
+}
+
+/// `pkg:rpm/<distro id>/<name>@<version>-<release>?arch=...&epoch=...&distro=...`, the files
+/// each header lists, and requires linked to what provides them (capabilities and files).
+fn packages(scan: &Scan<'_>, rpms: &[RpmPackage]) -> Vec<Package> {
+    let distro = scan.distro;
+    let mut packages: Vec<Package> = rpms
+        .iter()
+        .map(|r| {
+            let epoch = r.epoch.map(|e| e.to_string()).unwrap_or_default();
+            let purl = purl(
+                "rpm",
+                Some(&distro.id),
+                &r.name,
+                &format!("{}-{}", r.version, r.release),
+                &[
+                    ("arch", r.arch.as_deref().unwrap_or_default()),
+                    ("epoch", &epoch),
+                    ("distro", &distro.qualifier()),
+                ],
+            );
+            let mut p = Package::new(
+                "rpm",
+                &r.name,
+                &format!("{}-{}", r.version, r.release),
+                purl,
+            );
+            p.license = r.license.clone();
+            p.layer = r.layer;
+            p.files = r.files.clone();
+            p
+        })
+        .collect();
+    let provides: Vec<Vec<String>> = rpms
+        .iter()
+        .map(|r| r.provides.iter().chain(&r.files).cloned().collect())
+        .collect();
+    let requires: Vec<Vec<String>> = rpms
+        .iter()
+        .map(|r| {
+            r.requires
+                .iter()
+                .map(|q| q.split(' ').next().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .collect();
+    link_dependencies(&mut packages, &provides, &requires);
+    packages
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -66,6 +139,9 @@ pub struct RpmPackage {
     /// The requires, as in `rpm-dependencies`.
     #[serde(skip)]
     pub requires: Vec<String>,
+    /// The capabilities it provides (PROVIDENAME), to link requires to packages.
+    #[serde(skip)]
+    pub provides: Vec<String>,
     /// The first layer from which every layer's database lists this package.
     pub layer: usize,
     /// The database file it was read from.
@@ -266,6 +342,7 @@ fn package(h: &Header) -> Option<RpmPackage> {
         signature_key_id,
         files: h.files(),
         requires: requires(h),
+        provides: h.strings(tag::PROVIDENAME).to_vec(),
         layer: 0,
         database: String::new(),
         name,
@@ -324,52 +401,22 @@ fn dependencies_entry(p: &RpmPackage) -> RpmDependencies {
     }
 }
 
-/// Which layer introduced each package: the first layer from which every later version of the
-/// database file lists it (same NEVRA and install time). Without kept history, the layer that
-/// wrote the final file.
+/// Which layer introduced each package (same NEVRA and install time in every later version
+/// of the database).
 fn first_layers(
     tree: &FileTree,
     real: &ImagePath,
     format: Format,
     current: &[RpmPackage],
 ) -> Vec<usize> {
-    let writer = tree.entry(real).map_or(0, |e| e.layer);
-    let history = tree.history(real);
-    type Key = (String, Option<u64>);
-    let versions: Vec<(usize, BTreeSet<Key>)> = history
+    let keys: Vec<(String, Option<u64>)> = current
         .iter()
-        .map(|(layer, bytes)| {
-            let keys = read_packages(bytes, format)
-                .map(|(ps, _)| ps.into_iter().map(|p| (p.nevra, p.install_time)).collect())
-                .unwrap_or_default();
-            (*layer, keys)
-        })
+        .map(|p| (p.nevra.clone(), p.install_time))
         .collect();
-    let mut memo: BTreeMap<Key, usize> = BTreeMap::new();
-    current
-        .iter()
-        .map(|p| {
-            let key = (p.nevra.clone(), p.install_time);
-            *memo.entry(key.clone()).or_insert_with(|| {
-                let mut first = writer;
-                for (layer, keys) in versions.iter().rev() {
-                    if !keys.contains(&key) {
-                        break;
-                    }
-                    first = *layer;
-                }
-                first
-            })
-        })
-        .collect()
-}
-
-/// Whether the layer walk must keep this path's bytes: the rpm database files.
-pub fn is_database_file(path: &str) -> bool {
-    DB_DIRS.iter().any(|dir| {
-        path.strip_prefix(dir)
-            .and_then(|rest| rest.strip_prefix('/'))
-            .is_some_and(|file| DB_FILES.iter().any(|(f, _)| *f == file))
+    history::first_layers(tree, real, &keys, |bytes| {
+        read_packages(bytes, format)
+            .map(|(ps, _)| ps.into_iter().map(|p| (p.nevra, p.install_time)).collect())
+            .unwrap_or_default()
     })
 }
 
