@@ -5,7 +5,7 @@ use common::AnalyzerError;
 use common::python::Requirement;
 use serde_json::Value;
 
-use super::{Lock, LockFormat, LockedPackage, dedup};
+use super::{Lock, LockFormat, LockedEntry, LockedPackage, dedup};
 
 /// Reads a requirements file. Without index options in the file, the indexes come from pip's
 /// configuration ([`IndexUrls::discover`]).
@@ -79,12 +79,12 @@ pub fn read_requirements(text: &str) -> Result<Lock, AnalyzerError> {
             index: None,
             artifacts: Vec::new(),
             direct: requirement.url().is_some(),
-            locked: serde_json::json!({ requirement.name(): entry }),
+            locked: LockedEntry::inline(requirement.name(), Value::Object(entry)),
         });
     }
     let mut sources = Vec::new();
     for url in index_url.iter().chain(&extra) {
-        Lock::source_for_url(&mut sources, url);
+        Lock::source_for_url(&mut sources, url)?;
     }
     let (packages, duplicates) = dedup(packages);
     let mut lock = Lock {
@@ -100,7 +100,7 @@ pub fn read_requirements(text: &str) -> Result<Lock, AnalyzerError> {
         trusted_hosts: trusted,
     };
     // Sources the file names are subject to its --trusted-host lines too.
-    lock.add_default_indexes(&[]);
+    lock.add_default_indexes(&[])?;
     lock.needs_default_index = index_url.is_none();
     Ok(lock)
 }

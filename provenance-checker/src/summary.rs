@@ -1,0 +1,68 @@
+//! What a person at the terminal (or reading a failed step's log) sees when the check fails:
+//! one stderr line per ERROR and WARNING finding, then a count. The document holds the rest.
+
+use crate::report::{Finding, Severity};
+
+/// Lines printed before the rest is only counted: a hostile lock can have a finding per hash.
+pub const MAX_LINES: usize = 200;
+
+/// Prints the ERROR and WARNING findings (id, package, message) and a count line, through the
+/// logger so `--log-format json` applies.
+pub fn print_findings(findings: &[Finding], no_index_answered: bool) {
+    let shown: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .collect();
+    for finding in shown.iter().take(MAX_LINES) {
+        let line = line(finding);
+        match finding.severity {
+            Severity::Error => tracing::error!(id = finding.id, "{line}"),
+            _ => tracing::warn!(id = finding.id, "{line}"),
+        }
+    }
+    if shown.len() > MAX_LINES {
+        tracing::warn!(
+            "… and {} more ERROR/WARNING findings in the document",
+            shown.len() - MAX_LINES
+        );
+    }
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let (errors, warnings, infos) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    if no_index_answered {
+        tracing::error!(
+            errors,
+            warnings,
+            "no index answered: provenance is unknown ({errors} ERROR, {warnings} WARNING, {infos} INFO findings; exit 4)"
+        );
+    } else {
+        tracing::error!(
+            errors,
+            warnings,
+            "provenance check failed: {errors} ERROR, {warnings} WARNING, {infos} INFO findings (--fail-on decides; the document lists them all)"
+        );
+    }
+}
+
+/// `ID package==version: justification [digest|url]`.
+pub fn line(finding: &Finding) -> String {
+    let mut out = finding.id.to_owned();
+    if let Some(name) = &finding.package_name {
+        out.push(' ');
+        out.push_str(name);
+        if let Some(v) = &finding.package_version {
+            out.push_str(v);
+        }
+    }
+    out.push_str(": ");
+    out.push_str(&finding.justification);
+    if let Some(d) = &finding.digest {
+        out.push_str(&format!(" (sha256:{d})"));
+    } else if let Some(u) = &finding.url {
+        out.push_str(&format!(" ({u})"));
+    }
+    out
+}
