@@ -12,6 +12,12 @@ use crate::lock::{IndexUrl, Lock, LockedEntry, LockedPackage, Source, pointer_to
 use crate::redact::redact_text;
 use crate::report::{Finding, Severity};
 
+/// Most findings about single artifacts (`INVALID-ARTIFACT-HASH`, `ARTIFACT-URL-MISMATCH`) one
+/// report lists one by one; beyond it, each package gets one finding with the count. A real lock
+/// has a few unknown digests at most; a hostile one a finding per hash, and the document (held
+/// twice in memory while written) would grow with the lock without bound.
+pub const MAX_ARTIFACT_FINDINGS: usize = 10_000;
+
 /// Every finding, in a stable order: the lock hash, each package in lock order, the sources,
 /// the unreachable indexes.
 pub fn check(lock: &Lock, answers: &Answers, whitelist: &[String]) -> Vec<Finding> {
@@ -25,8 +31,9 @@ pub fn check(lock: &Lock, answers: &Answers, whitelist: &[String]) -> Vec<Findin
             format!("Hash recorded in the lockfile ('{recorded}') does not correspond to the hash computed ('{computed}')"),
         ));
     }
+    let mut budget = MAX_ARTIFACT_FINDINGS;
     for package in &lock.packages {
-        let mut found = check_package(lock, package, answers);
+        let mut found = check_package(lock, package, answers, &mut budget);
         refer_to_entry(&mut found, package, out.len());
         out.extend(found);
     }
@@ -133,7 +140,12 @@ impl Seen<'_> {
     }
 }
 
-fn check_package(lock: &Lock, package: &LockedPackage, answers: &Answers) -> Vec<Finding> {
+fn check_package(
+    lock: &Lock,
+    package: &LockedPackage,
+    answers: &Answers,
+    budget: &mut usize,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let project = package.project();
     let mut seen = Seen {
@@ -276,10 +288,13 @@ fn check_package(lock: &Lock, package: &LockedPackage, answers: &Answers) -> Vec
         .collect();
     // A digest missing from an index that could not be asked proves nothing.
     if !seen.unreachable {
-        for digest in locked.difference(&known) {
+        let unknown: Vec<&String> = locked.difference(&known).collect();
+        let listed = unknown.len().min(*budget);
+        *budget -= listed;
+        for digest in &unknown[..listed] {
             out.push(Finding {
                 source: Some(seen.source_value()),
-                digest: Some(digest.clone()),
+                digest: Some((*digest).clone()),
                 ..seen.base(
                     Severity::Error,
                     "INVALID-ARTIFACT-HASH",
@@ -287,10 +302,24 @@ fn check_package(lock: &Lock, package: &LockedPackage, answers: &Answers) -> Vec
                 )
             });
         }
+        if let Some(rest) = unlisted(unknown.len() - listed) {
+            out.push(Finding {
+                source: Some(seen.source_value()),
+                reason: Some(rest.clone()),
+                ..seen.base(
+                    Severity::Error,
+                    "INVALID-ARTIFACT-HASH",
+                    format!(
+                        "Hashes for {} further artifacts were not found",
+                        unknown.len() - listed
+                    ),
+                )
+            });
+        }
     }
     out.extend(yanked(&seen, &locked));
     out.extend(confusion(&seen, &locked));
-    out.extend(url_mismatch(&seen));
+    out.extend(url_mismatch(&seen, budget));
     out
 }
 
@@ -387,7 +416,7 @@ fn confusion(seen: &Seen, locked: &BTreeSet<String>) -> Option<Finding> {
 
 /// ARTIFACT-URL-MISMATCH: an artifact URL the lock names is not the URL its index gives for
 /// that file.
-fn url_mismatch(seen: &Seen) -> Vec<Finding> {
+fn url_mismatch(seen: &Seen, budget: &mut usize) -> Vec<Finding> {
     let mut out = Vec::new();
     let pages: Vec<&(&Source, &ProjectPage)> = seen
         .pages
@@ -408,6 +437,7 @@ fn url_mismatch(seen: &Seen) -> Vec<Finding> {
                 .push((*s, f));
         }
     }
+    let mut unlisted_urls = 0usize;
     for artifact in &seen.package.artifacts {
         let Some(url) = &artifact.url else { continue };
         let listed: &[(&Source, &IndexFile)] = by_name
@@ -434,13 +464,39 @@ fn url_mismatch(seen: &Seen) -> Vec<Finding> {
                 ),
             ),
         };
+        if *budget == 0 {
+            unlisted_urls += 1;
+            continue;
+        }
+        *budget -= 1;
         out.push(Finding {
             source: Some(source.to_value()),
             url: Some(url.clone()),
             ..seen.base(Severity::Error, "ARTIFACT-URL-MISMATCH", justification)
         });
     }
+    if let Some(rest) = unlisted(unlisted_urls) {
+        out.push(Finding {
+            reason: Some(rest),
+            ..seen.base(
+                Severity::Error,
+                "ARTIFACT-URL-MISMATCH",
+                format!(
+                    "{unlisted_urls} further artifacts are locked at URLs their index does not give"
+                ),
+            )
+        });
+    }
     out
+}
+
+/// The `reason` of the one finding that counts what the report no longer lists.
+fn unlisted(count: usize) -> Option<String> {
+    (count > 0).then(|| {
+        format!(
+            "{count} not listed one by one: a report lists at most {MAX_ARTIFACT_FINDINGS} findings about single artifacts"
+        )
+    })
 }
 
 /// The lock's (redacted) artifact URL and the index's, compared without fragments and with the

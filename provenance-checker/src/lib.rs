@@ -60,7 +60,9 @@ never looked up). A package's first finding carries its `package_locked` entry; 
 findings refer to it with {\"$ref\": \"#/result/report/<i>/package_locked/<name>\"}.
 
 Limits: a lock (and the -r file) over --max-lock-size bytes (default 16 MiB) is refused with
-exit 3; a lock naming more than 64 indexes too.
+exit 3; a lock naming more than 64 indexes too. A report lists at most 10,000 findings about
+single artifacts (INVALID-ARTIFACT-HASH, ARTIFACT-URL-MISMATCH); beyond that one finding per
+package counts the rest.
 
 Credentials: in the index URL (https://user:token@host/...) or ~/.netrc (NETRC names another file);
 they never appear in the document or the logs.

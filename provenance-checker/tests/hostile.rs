@@ -446,3 +446,41 @@ fn requirements_txt_credentials_reach_no_output() {
         assert_no_canary(&out, &["CANARY"]);
     }
 }
+
+#[test]
+fn findings_about_single_artifacts_stop_at_the_report_limit_and_count_the_rest() {
+    let limit = provenance_checker::checks::MAX_ARTIFACT_FINDINGS;
+    let index = index_with_big();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("Pipfile.lock"),
+        lock_with_hashes(&index.url(), limit + 5),
+    )
+    .expect("write");
+    let out = run_measured(dir.path(), &["-l", "Pipfile.lock", "-P"], &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc = out.doc();
+    let invalid = findings(&doc, "INVALID-ARTIFACT-HASH");
+    assert_eq!(
+        invalid.len(),
+        limit + 1,
+        "the limit, and one finding counting the rest"
+    );
+    let rest = invalid[limit];
+    assert!(rest["digest"].is_null(), "{rest}");
+    assert_eq!(
+        rest["justification"],
+        "Hashes for 5 further artifacts were not found"
+    );
+    assert!(
+        rest["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains(&format!("at most {limit}"))),
+        "{rest}"
+    );
+    assert!(
+        out.peak_kib < PEAK_LIMIT_KIB,
+        "peak RSS {} KiB",
+        out.peak_kib
+    );
+}
