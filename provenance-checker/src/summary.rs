@@ -47,8 +47,26 @@ pub fn print_findings(findings: &[Finding], no_index_answered: bool) {
     }
 }
 
-/// `ID package==version: justification [digest|url]`.
+/// `ID package==version: justification [digest|url]`, control characters escaped: names and
+/// URLs come from the lock, and a newline in one must not forge a log line.
 pub fn line(finding: &Finding) -> String {
+    printable(&raw_line(finding))
+}
+
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_debug().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
+fn raw_line(finding: &Finding) -> String {
     let mut out = finding.id.to_owned();
     if let Some(name) = &finding.package_name {
         out.push(' ');
@@ -65,4 +83,23 @@ pub fn line(finding: &Finding) -> String {
         out.push_str(&format!(" ({u})"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_names_id_package_and_message_on_one_line() {
+        let finding = Finding {
+            package_name: Some("evil\nERROR forged".to_owned()),
+            package_version: Some("==1.0".to_owned()),
+            digest: Some("ab".to_owned()),
+            ..Finding::new(Severity::Error, "INVALID-ARTIFACT-HASH", "not found")
+        };
+        assert_eq!(
+            line(&finding),
+            "INVALID-ARTIFACT-HASH evil\\nERROR forged==1.0: not found (sha256:ab)"
+        );
+    }
 }
