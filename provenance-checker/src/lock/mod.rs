@@ -362,7 +362,12 @@ pub fn read(
         LockFormat::Pylock => read_pylock(lock),
         LockFormat::Poetry => read_poetry_lock(lock, requirements),
         LockFormat::Uv => read_uv_lock(lock),
-    }?;
+    }
+    // Parser messages quote the offending line, which may hold a credentialed URL.
+    .map_err(|mut e| {
+        e.message = redact_text(&e.message);
+        e
+    })?;
     // What the document records of the inputs is redacted here, once, for every format.
     lock.requirements = redact_value(std::mem::take(&mut lock.requirements));
     lock.requirements_locked = redact_value(std::mem::take(&mut lock.requirements_locked));
@@ -430,6 +435,31 @@ pub(crate) fn dedup(packages: Vec<LockedPackage>) -> (Vec<LockedPackage>, Vec<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_errors_quote_no_credentials() {
+        for (format, text) in [
+            (
+                LockFormat::Pylock,
+                "lock-version = \"1.0\"\nindex = \"http://u:SECRET@h/\" x\n",
+            ),
+            (
+                LockFormat::Requirements,
+                "foo @ http://u:SECRET@h/x.whl ; ??\n",
+            ),
+            (
+                LockFormat::Pipenv,
+                "{\"default\": {\"http://u:SECRET@h/\": }}",
+            ),
+        ] {
+            let err = read(format, text, None).expect_err("malformed");
+            assert!(
+                !err.message.contains("SECRET"),
+                "{format:?}: {}",
+                err.message
+            );
+        }
+    }
 
     #[test]
     fn detects_by_name_then_content() {
