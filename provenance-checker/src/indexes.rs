@@ -75,8 +75,9 @@ pub fn discover_with(
                     origin: "extra indexes only".to_owned(),
                 },
                 Err(IndexError::Config(_)) => {
+                    // The message names them too: stderr shows the message, the document both.
                     return Err(AnalyzerError::usage(
-                        "no package index is configured for the packages the lock does not assign to an index",
+                        "no package index is configured for the packages the lock does not assign to one: use --index-url / --extra-index-url, PIP_INDEX_URL, UV_DEFAULT_INDEX, UV_INDEX_URL, UV_INDEX, UV_EXTRA_INDEX_URL or pip.conf",
                     )
                     .with_hint(WHERE_TO_CONFIGURE));
                 }
@@ -208,6 +209,14 @@ mod tests {
         let err = discover_with(None, &[], &env_of(&[]), Some(dir.path()), dir.path())
             .expect_err("nothing configured");
         let hint = err.hint.expect("a hint");
+        for name in [
+            "--index-url",
+            "PIP_INDEX_URL",
+            "UV_DEFAULT_INDEX",
+            "UV_EXTRA_INDEX_URL",
+        ] {
+            assert!(err.message.contains(name), "{name} not in {}", err.message);
+        }
         for name in [
             "--index-url",
             "--extra-index-url",
