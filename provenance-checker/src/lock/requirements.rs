@@ -1,6 +1,8 @@
 //! requirements.txt with `--hash` options (`pip-compile --generate-hashes`, micropipenv), and the
 //! index options it carries: `-i/--index-url`, `--extra-index-url`, `--trusted-host`.
 
+use std::str::FromStr;
+
 use common::AnalyzerError;
 use common::python::Requirement;
 use serde_json::Value;
@@ -52,6 +54,7 @@ pub fn read_requirements(text: &str) -> Result<Lock, AnalyzerError> {
             })
             .map(str::to_owned)
             .collect();
+        check_name(number, spec)?;
         let requirement = Requirement::parse(spec).map_err(|e| {
             AnalyzerError::input(format!("line {number}: {spec:?} is not a requirement: {e}"))
         })?;
@@ -103,6 +106,23 @@ pub fn read_requirements(text: &str) -> Result<Lock, AnalyzerError> {
     lock.add_default_indexes(&[])?;
     lock.needs_default_index = index_url.is_none();
     Ok(lock)
+}
+
+/// The requirement's leading name must be a PEP 508 name before the requirement parser sees
+/// it: pep508_rs 0.9 panics on a name that ends in a separator (`baz->=2`), which the
+/// robustness test found.
+fn check_name(number: usize, spec: &str) -> Result<(), AnalyzerError> {
+    let name: String = spec
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    pep508_rs::PackageName::from_str(&name)
+        .map(drop)
+        .map_err(|e| {
+            AnalyzerError::input(format!(
+                "line {number}: {spec:?} does not start with a valid project name: {e}"
+            ))
+        })
 }
 
 /// Lines joined at trailing backslashes, comments removed, with their first line number.
@@ -169,6 +189,12 @@ mod tests {
         assert!(err.message.contains("line 1"), "{}", err.message);
         let err = read_requirements("ok==1\nnot a requirement!!\n").expect_err("bad line");
         assert!(err.message.contains("line 2"), "{}", err.message);
+        // pep508_rs panics on these; they are input errors here.
+        for line in ["baz->=2", "baz_==1", "baz.[x]==1"] {
+            let text = format!("ok==1\n{line}\n");
+            let err = read_requirements(&text).expect_err(line);
+            assert!(err.message.contains("line 2"), "{}", err.message);
+        }
         assert!(
             read_requirements("a==1\n")
                 .expect("reads")
