@@ -108,21 +108,26 @@ pub fn read_requirements(text: &str) -> Result<Lock, AnalyzerError> {
     Ok(lock)
 }
 
-/// The requirement's leading name must be a PEP 508 name before the requirement parser sees
-/// it: pep508_rs 0.9 panics on a name that ends in a separator (`baz->=2`), which the
-/// robustness test found.
+/// The requirement's leading name and its extras must be PEP 508 names before the requirement
+/// parser sees them: pep508_rs 0.9 panics on a name or an extra that ends in a separator
+/// (`baz->=2`, `foo[ba.]==1`), which the robustness test found.
 fn check_name(number: usize, spec: &str) -> Result<(), AnalyzerError> {
-    let name: String = spec
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .collect();
-    pep508_rs::PackageName::from_str(&name)
-        .map(drop)
-        .map_err(|e| {
-            AnalyzerError::input(format!(
-                "line {number}: {spec:?} does not start with a valid project name: {e}"
-            ))
-        })
+    let invalid = |e: pep508_rs::InvalidNameError| {
+        AnalyzerError::input(format!("line {number}: {spec:?} is not a requirement: {e}"))
+    };
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let name_end = spec.find(|c| !is_name_char(c)).unwrap_or(spec.len());
+    pep508_rs::PackageName::from_str(&spec[..name_end]).map_err(invalid)?;
+    if let Some(extras) = spec[name_end..].trim_start().strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or_default();
+        for extra in extras.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            // Only a token the parser would read as one name can trip it.
+            if extra.chars().all(is_name_char) {
+                pep508_rs::ExtraName::from_str(extra).map_err(invalid)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Lines joined at trailing backslashes, comments removed, with their first line number.
@@ -190,7 +195,13 @@ mod tests {
         let err = read_requirements("ok==1\nnot a requirement!!\n").expect_err("bad line");
         assert!(err.message.contains("line 2"), "{}", err.message);
         // pep508_rs panics on these; they are input errors here.
-        for line in ["baz->=2", "baz_==1", "baz.[x]==1"] {
+        for line in [
+            "baz->=2",
+            "baz_==1",
+            "baz.[x]==1",
+            "foo[ba.]==1",
+            "foo[a, b-]",
+        ] {
             let text = format!("ok==1\n{line}\n");
             let err = read_requirements(&text).expect_err(line);
             assert!(err.message.contains("line 2"), "{}", err.message);
