@@ -120,10 +120,11 @@ fn check_name(number: usize, spec: &str) -> Result<(), AnalyzerError> {
     pep508_rs::PackageName::from_str(&spec[..name_end]).map_err(invalid)?;
     if let Some(extras) = spec[name_end..].trim_start().strip_prefix('[') {
         let extras = extras.split(']').next().unwrap_or_default();
-        for extra in extras.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            // Only a token the parser would read as one name can trip it.
-            if extra.chars().all(is_name_char) {
-                pep508_rs::ExtraName::from_str(extra).map_err(invalid)?;
+        for extra in extras.split(',').map(str::trim_start) {
+            // The parser reads the name characters, then validates them, whatever follows.
+            let token = &extra[..extra.find(|c| !is_name_char(c)).unwrap_or(extra.len())];
+            if !token.is_empty() {
+                pep508_rs::ExtraName::from_str(token).map_err(invalid)?;
             }
         }
     }
