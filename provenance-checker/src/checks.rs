@@ -1,15 +1,22 @@
 //! The checks: Thoth's (lock hash, index report, sources) and the new ones, from the lock and
 //! what the indexes answered. Pure: no I/O, so every rule is tested on built answers.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use common::index::{IndexFile, ProjectPage};
-use common::python::{Version, normalize_name};
+use common::python::Version;
 use serde_json::{Value, json};
 
 use crate::fetch::{Answer, Answers};
-use crate::lock::{Lock, LockedPackage, Source};
+use crate::lock::{IndexUrl, Lock, LockedEntry, LockedPackage, Source, pointer_token};
+use crate::redact::redact_text;
 use crate::report::{Finding, Severity};
+
+/// Most findings about single artifacts (`INVALID-ARTIFACT-HASH`, `ARTIFACT-URL-MISMATCH`) one
+/// report lists one by one; beyond it, each package gets one finding with the count. A real lock
+/// has a few unknown digests at most; a hostile one a finding per hash, and the document (held
+/// twice in memory while written) would grow with the lock without bound.
+pub const MAX_ARTIFACT_FINDINGS: usize = 10_000;
 
 /// Every finding, in a stable order: the lock hash, each package in lock order, the sources,
 /// the unreachable indexes.
@@ -24,12 +31,54 @@ pub fn check(lock: &Lock, answers: &Answers, whitelist: &[String]) -> Vec<Findin
             format!("Hash recorded in the lockfile ('{recorded}') does not correspond to the hash computed ('{computed}')"),
         ));
     }
+    let mut budget = MAX_ARTIFACT_FINDINGS;
     for package in &lock.packages {
-        out.extend(check_package(lock, package, answers));
+        let mut found = check_package(lock, package, answers, &mut budget);
+        refer_to_entry(&mut found, package, out.len());
+        out.extend(found);
     }
     out.extend(check_sources(&lock.sources, whitelist));
     out.extend(unreachable(lock, answers));
     out
+}
+
+/// Gives a package's findings their `package_locked`: a JSON Reference to the lock entry where
+/// the document records it (`{name: {"$ref": "#/result/parameters/project/requirements_locked/default/<name>"}}`),
+/// or, for a lock recorded as text, the entry itself on the first finding and a reference to
+/// that on the others. A package's entry (all its hashes and artifact URLs) thus appears once in
+/// the document however many findings it has: one per unknown digest, each repeating every
+/// digest, would grow with the square of the hashes.
+fn refer_to_entry(found: &mut [Finding], package: &LockedPackage, first_index: usize) {
+    let reference = |key: &str, pointer: &str| json!({ key: { "$ref": pointer } });
+    match &package.locked {
+        LockedEntry::At { key, pointer } => {
+            let value = reference(key, pointer);
+            for finding in found.iter_mut() {
+                finding.package_locked = Some(value.clone());
+            }
+        }
+        LockedEntry::Inline(entry) => {
+            let Some((first, rest)) = found.split_first_mut() else {
+                return;
+            };
+            first.package_locked = Some(entry.clone());
+            let key = entry
+                .as_object()
+                .and_then(|m| m.keys().next())
+                .cloned()
+                .unwrap_or_default();
+            let value = reference(
+                &key,
+                &format!(
+                    "#/result/report/{first_index}/package_locked/{}",
+                    pointer_token(&key)
+                ),
+            );
+            for finding in rest {
+                finding.package_locked = Some(value.clone());
+            }
+        }
+    }
 }
 
 /// A package's context: the answers about it, per source in the lock's order.
@@ -46,10 +95,10 @@ struct Seen<'a> {
 
 impl Seen<'_> {
     fn base(&self, severity: Severity, id: &'static str, justification: String) -> Finding {
+        // `package_locked` is set by `refer_to_entry` once the package's findings are known.
         Finding {
-            package_name: Some(self.package.name.clone()),
-            package_version: self.package.pinned(),
-            package_locked: Some(self.package.locked.clone()),
+            package_name: Some(redact_text(&self.package.name)),
+            package_version: self.package.pinned().map(|v| redact_text(&v)),
             ..Finding::new(severity, id, justification)
         }
     }
@@ -58,10 +107,10 @@ impl Seen<'_> {
         self.pinned.map_or(Value::Null, Source::to_value)
     }
 
-    fn hashes_on(&self, url: &str) -> BTreeSet<String> {
+    fn hashes_on(&self, url: &IndexUrl) -> BTreeSet<String> {
         self.report
             .iter()
-            .filter(|(s, _)| s.url == url)
+            .filter(|(s, _)| s.url == *url)
             .flat_map(|(_, files)| files.iter().filter_map(|f| f.sha256().map(str::to_owned)))
             .collect()
     }
@@ -80,18 +129,25 @@ impl Seen<'_> {
         let map: serde_json::Map<String, Value> = self
             .report
             .iter()
-            .map(|(s, files)| (s.url.clone(), files.iter().map(|f| file(f)).collect()))
+            .map(|(s, files)| {
+                (
+                    s.url.shown().to_owned(),
+                    files.iter().map(|f| file(f)).collect(),
+                )
+            })
             .collect();
         Value::Object(map)
     }
 }
 
-fn check_package(lock: &Lock, package: &LockedPackage, answers: &Answers) -> Vec<Finding> {
+fn check_package(
+    lock: &Lock,
+    package: &LockedPackage,
+    answers: &Answers,
+    budget: &mut usize,
+) -> Vec<Finding> {
     let mut out = Vec::new();
-    if package.direct {
-        return out;
-    }
-    let name = normalize_name(&package.name);
+    let project = package.project();
     let mut seen = Seen {
         package,
         version: package.version.as_deref().and_then(|v| v.parse().ok()),
@@ -100,6 +156,27 @@ fn check_package(lock: &Lock, package: &LockedPackage, answers: &Answers) -> Vec
         unreachable: false,
         pinned: package.index.as_deref().and_then(|i| lock.source_named(i)),
     };
+    let name = match project {
+        Ok(name) => name,
+        Err(reason) => {
+            // Never looked up: the name would become a path segment of the index URL.
+            out.push(Finding {
+                reason: Some(redact_text(&reason)),
+                ..seen.base(
+                    Severity::Error,
+                    "INVALID-PACKAGE-NAME",
+                    format!(
+                        "Package name '{}' is not a valid PEP 508 name: it was not looked up on any index",
+                        package.name.escape_debug()
+                    ),
+                )
+            });
+            return out;
+        }
+    };
+    if package.direct {
+        return out;
+    }
     if package.version.is_none() {
         out.push(seen.base(
             Severity::Warning,
@@ -133,7 +210,7 @@ fn check_package(lock: &Lock, package: &LockedPackage, answers: &Answers) -> Vec
     }
     let locked: BTreeSet<String> = package.sha256s().into_iter().collect();
     let urls = |sources: &mut dyn Iterator<Item = &Source>| -> Vec<String> {
-        sources.map(|s| s.url.clone()).collect()
+        sources.map(|s| s.url.shown().to_owned()).collect()
     };
 
     match seen.pinned {
@@ -211,10 +288,13 @@ fn check_package(lock: &Lock, package: &LockedPackage, answers: &Answers) -> Vec
         .collect();
     // A digest missing from an index that could not be asked proves nothing.
     if !seen.unreachable {
-        for digest in locked.difference(&known) {
+        let unknown: Vec<&String> = locked.difference(&known).collect();
+        let listed = unknown.len().min(*budget);
+        *budget -= listed;
+        for digest in &unknown[..listed] {
             out.push(Finding {
                 source: Some(seen.source_value()),
-                digest: Some(digest.clone()),
+                digest: Some((*digest).clone()),
                 ..seen.base(
                     Severity::Error,
                     "INVALID-ARTIFACT-HASH",
@@ -222,10 +302,24 @@ fn check_package(lock: &Lock, package: &LockedPackage, answers: &Answers) -> Vec
                 )
             });
         }
+        if let Some(rest) = unlisted(unknown.len() - listed) {
+            out.push(Finding {
+                source: Some(seen.source_value()),
+                reason: Some(rest.clone()),
+                ..seen.base(
+                    Severity::Error,
+                    "INVALID-ARTIFACT-HASH",
+                    format!(
+                        "Hashes for {} further artifacts were not found",
+                        unknown.len() - listed
+                    ),
+                )
+            });
+        }
     }
     out.extend(yanked(&seen, &locked));
     out.extend(confusion(&seen, &locked));
-    out.extend(url_mismatch(&seen));
+    out.extend(url_mismatch(&seen, budget));
     out
 }
 
@@ -243,7 +337,7 @@ fn yanked(seen: &Seen, locked: &BTreeSet<String>) -> Option<Finding> {
     let reason = file.yanked.as_ref().and_then(|y| y.reason.clone());
     Some(Finding {
         source: Some(source.to_value()),
-        url: Some(common::secret::redact_url(&file.url)),
+        url: Some(redact_text(&file.url)),
         reason: reason.clone(),
         ..seen.base(
             Severity::Warning,
@@ -285,7 +379,7 @@ fn confusion(seen: &Seen, locked: &BTreeSet<String>) -> Option<Finding> {
         if source.url == home.url {
             continue;
         }
-        others.push(source.url.clone());
+        others.push(source.url.shown().to_owned());
         if let Some(top) = page.versions().last().copied()
             && highest.is_none_or(|h| top > h)
         {
@@ -322,7 +416,7 @@ fn confusion(seen: &Seen, locked: &BTreeSet<String>) -> Option<Finding> {
 
 /// ARTIFACT-URL-MISMATCH: an artifact URL the lock names is not the URL its index gives for
 /// that file.
-fn url_mismatch(seen: &Seen) -> Vec<Finding> {
+fn url_mismatch(seen: &Seen, budget: &mut usize) -> Vec<Finding> {
     let mut out = Vec::new();
     let pages: Vec<&(&Source, &ProjectPage)> = seen
         .pages
@@ -332,17 +426,23 @@ fn url_mismatch(seen: &Seen) -> Vec<Finding> {
     if pages.is_empty() {
         return out;
     }
+    // Files by name, once: a lock with many artifacts against a page with many files stays
+    // linear.
+    let mut by_name: HashMap<&str, Vec<(&Source, &IndexFile)>> = HashMap::new();
+    for (s, page) in &pages {
+        for f in &page.files {
+            by_name
+                .entry(f.filename.as_str())
+                .or_default()
+                .push((*s, f));
+        }
+    }
+    let mut unlisted_urls = 0usize;
     for artifact in &seen.package.artifacts {
         let Some(url) = &artifact.url else { continue };
-        let listed: Vec<(&Source, &IndexFile)> = pages
-            .iter()
-            .flat_map(|(s, page)| {
-                page.files
-                    .iter()
-                    .filter(|f| f.filename == artifact.filename)
-                    .map(move |f| (*s, f))
-            })
-            .collect();
+        let listed: &[(&Source, &IndexFile)] = by_name
+            .get(artifact.filename.as_str())
+            .map_or(&[], Vec::as_slice);
         if listed.iter().any(|(_, f)| same_url(&f.url, url)) {
             continue;
         }
@@ -353,7 +453,7 @@ fn url_mismatch(seen: &Seen) -> Vec<Finding> {
                     "Artifact '{}' is locked at a URL its index '{}' does not give (the index gives {})",
                     artifact.filename,
                     s.name,
-                    common::secret::redact_url(&f.url)
+                    redact_text(&f.url)
                 ),
             ),
             None => (
@@ -364,18 +464,47 @@ fn url_mismatch(seen: &Seen) -> Vec<Finding> {
                 ),
             ),
         };
+        if *budget == 0 {
+            unlisted_urls += 1;
+            continue;
+        }
+        *budget -= 1;
         out.push(Finding {
             source: Some(source.to_value()),
-            url: Some(common::secret::redact_url(url)),
+            url: Some(url.clone()),
             ..seen.base(Severity::Error, "ARTIFACT-URL-MISMATCH", justification)
+        });
+    }
+    if let Some(rest) = unlisted(unlisted_urls) {
+        out.push(Finding {
+            reason: Some(rest),
+            ..seen.base(
+                Severity::Error,
+                "ARTIFACT-URL-MISMATCH",
+                format!(
+                    "{unlisted_urls} further artifacts are locked at URLs their index does not give"
+                ),
+            )
         });
     }
     out
 }
 
-fn same_url(a: &str, b: &str) -> bool {
+/// The `reason` of the one finding that counts what the report no longer lists.
+fn unlisted(count: usize) -> Option<String> {
+    (count > 0).then(|| {
+        format!(
+            "{count} not listed one by one: a report lists at most {MAX_ARTIFACT_FINDINGS} findings about single artifacts"
+        )
+    })
+}
+
+/// The lock's (redacted) artifact URL and the index's, compared without fragments and with the
+/// index's redacted the same way.
+fn same_url(index: &str, locked: &str) -> bool {
+    let index = redact_text(index);
     let strip = |u: &str| u.split('#').next().unwrap_or(u).to_owned();
-    strip(a) == strip(b)
+    strip(&index) == strip(locked)
 }
 
 /// SOURCE-NOT-WHITELISTED and INSECURE-SOURCE, as Thoth checked each source.
@@ -384,7 +513,7 @@ fn check_sources(sources: &[Source], whitelist: &[String]) -> Vec<Finding> {
     let allowed: BTreeSet<String> = whitelist.iter().map(|u| trim(u)).collect();
     let mut out = Vec::new();
     for source in sources {
-        let finding = if !allowed.is_empty() && !allowed.contains(&trim(&source.url)) {
+        let finding = if !allowed.is_empty() && !allowed.contains(&trim(source.url.shown())) {
             Finding::new(
                 Severity::Error,
                 "SOURCE-NOT-WHITELISTED",
@@ -427,7 +556,7 @@ fn unreachable(lock: &Lock, answers: &Answers) -> Vec<Finding> {
             let (message, count) = first.get(source.name.as_str())?;
             Some(Finding {
                 source: Some(source.to_value()),
-                reason: Some((*message).to_owned()),
+                reason: Some(redact_text(message)),
                 ..Finding::new(
                     Severity::Error,
                     "INDEX-UNREACHABLE",

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use common::AnalyzerError;
 use common::index::{IndexClient, IndexClientOptions, IndexError, PageRequest, ProjectPage};
-use common::python::normalize_name;
 
 use crate::lock::Lock;
 
@@ -20,13 +19,24 @@ pub enum Answer {
 /// Answers keyed by (source name, normalised project name).
 pub type Answers = HashMap<(String, String), Answer>;
 
-/// The packages worth asking about: pinned, from an index.
+/// Whether no index answered at all: every request failed (none was a page or a 404). The
+/// check then says nothing about provenance, and the run exits 4 (network).
+pub fn none_answered(answers: &Answers) -> bool {
+    !answers.is_empty()
+        && answers
+            .values()
+            .all(|a| matches!(a, Answer::Unreachable(_)))
+}
+
+/// The packages worth asking about: pinned, from an index, with a valid PEP 508 name (the
+/// normalised name becomes a path segment of the request URL; an invalid one is a finding,
+/// never a request).
 pub fn checked_names(lock: &Lock) -> Vec<String> {
     let mut names: Vec<String> = lock
         .packages
         .iter()
         .filter(|p| !p.direct && p.version.is_some())
-        .map(|p| normalize_name(&p.name))
+        .filter_map(|p| p.project().ok())
         .collect();
     names.sort();
     names.dedup();
@@ -41,7 +51,7 @@ pub fn fetch(lock: &Lock, concurrency: usize) -> Result<(Answers, u64), Analyzer
     for source in &lock.sources {
         for name in &names {
             let request = PageRequest {
-                index_url: source.url.clone(),
+                index_url: source.url.expose().to_owned(),
                 project: name.clone(),
             };
             by_request.insert(request.clone(), (source.name.clone(), name.clone()));

@@ -7,10 +7,13 @@
 
 pub mod checks;
 pub mod fetch;
+pub mod indexes;
 pub mod input;
 pub mod lock;
 pub mod pipenv_hash;
+pub mod redact;
 pub mod report;
+pub mod summary;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use common::{AnalyzerCli, AnalyzerError, AnalyzerInfo, GlobalArgs, OutputArgs};
@@ -37,8 +40,10 @@ and index, concurrently); the locked digests are compared with what the indexes 
 Examples:
   # Pipfile + Pipfile.lock (the Pipfile also checks the lock's _meta.hash)
   provenance-checker provenance -r Pipfile -l Pipfile.lock
-  # requirements.txt with --hash; indexes from its -i/--extra-index-url lines, else PIP_INDEX_URL / pip.conf
+  # requirements.txt with --hash; indexes from its -i/--extra-index-url lines, else from
+  # --index-url/--extra-index-url, PIP_INDEX_URL, UV_DEFAULT_INDEX/UV_INDEX_URL/UV_INDEX, pip.conf
   provenance-checker provenance -l requirements.txt --fail-on warning
+  provenance-checker provenance -l requirements.txt --index-url https://index.internal/simple
   # PEP 751, uv and poetry locks (poetry: -r names pyproject.toml for its sources)
   provenance-checker provenance -l pylock.toml
   provenance-checker provenance -l uv.lock -o report.json
@@ -50,12 +55,22 @@ Findings (type/id): ERROR INVALID-LOCK-HASH, ARTIFACT-DIFFERENT-SOURCE, MISSING-
 INVALID-ARTIFACT-HASH, SOURCE-NOT-WHITELISTED, INDEX-UNREACHABLE, ARTIFACT-URL-MISMATCH,
 DEPENDENCY-CONFUSION (WARNING when no higher version is offered elsewhere); WARNING
 DIFFERENT-ARTIFACTS-ON-SOURCES, INSECURE-SOURCE, YANKED-RELEASE, UNPINNED-PACKAGE, MISSING-HASHES;
-INFO ARTIFACT-POSSIBLE-DIFFERENT-SOURCE.
+INFO ARTIFACT-POSSIBLE-DIFFERENT-SOURCE; ERROR INVALID-PACKAGE-NAME (a name that is not PEP 508 is
+never looked up). A package's first finding carries its `package_locked` entry; its further
+findings refer to it with {\"$ref\": \"#/result/report/<i>/package_locked/<name>\"}.
+
+Limits: a lock (and the -r file) over --max-lock-size bytes (default 16 MiB) is refused with
+exit 3; a lock naming more than 64 indexes too. A report lists at most 10,000 findings about
+single artifacts (INVALID-ARTIFACT-HASH, ARTIFACT-URL-MISMATCH); beyond that one finding per
+package counts the rest.
 
 Credentials: in the index URL (https://user:token@host/...) or ~/.netrc (NETRC names another file);
 they never appear in the document or the logs.
 
-Exit codes: 0 success, 1 findings at or above --fail-on, 2 usage, 3 bad input, 4 network, 5 internal error.";
+Exit codes: 0 success; 1 findings at or above --fail-on (each ERROR/WARNING finding is also
+printed on stderr); 2 usage (no index configured for a lock that needs one); 3 bad input (a lock
+that cannot be read, over the size limit); 4 network (no index answered at all: the document's
+INDEX-UNREACHABLE findings say which); 5 internal error.";
 
 /// Check where every artifact of a lock file comes from, against the indexes themselves.
 #[derive(Debug, Parser)]
@@ -87,20 +102,40 @@ pub struct ProvenanceArgs {
     /// The Pipfile (checks the lock hash and names the sources) or, for poetry.lock, the
     /// pyproject.toml: a path, or its content as Thoth accepted.
     #[arg(short, long, env = "THOTH_ADVISER_REQUIREMENTS")]
+    #[serde(serialize_with = "redact::serialize_text")]
     pub requirements: Option<String>,
 
     /// The lock file (a path, or its content): Pipfile.lock, requirements.txt with hashes,
     /// pylock.toml, poetry.lock, uv.lock.
     #[arg(short = 'l', long, env = "THOTH_ADVISER_REQUIREMENTS_LOCKED")]
+    #[serde(serialize_with = "redact::serialize_required_text")]
     pub requirements_locked: String,
 
     /// The lock's format, when neither its name nor its content says.
     #[arg(long, value_enum, env = "THOTH_ADVISER_LOCK_FORMAT")]
     pub format: Option<LockFormat>,
 
-    /// Allowed index URLs, comma-separated; empty allows all.
+    /// Allowed index URLs, comma-separated; empty allows all (Thoth's allow-list: a source of
+    /// the lock outside it is SOURCE-NOT-WHITELISTED). Not an index to ask: see --index-url.
     #[arg(short = 'i', long, env = "THOTH_WHITELISTED_SOURCES")]
+    #[serde(serialize_with = "redact::serialize_text")]
     pub whitelisted_sources: Option<String>,
+
+    /// The index for packages the lock does not assign to one (pip's option; a requirements
+    /// file's own -i line wins). Else PIP_INDEX_URL, UV_DEFAULT_INDEX, UV_INDEX_URL, pip.conf.
+    #[arg(long, value_name = "URL")]
+    #[serde(serialize_with = "redact::serialize_text")]
+    pub index_url: Option<String>,
+
+    /// A further index for those packages (repeatable; pip's option). PIP_EXTRA_INDEX_URL,
+    /// UV_INDEX and UV_EXTRA_INDEX_URL add theirs.
+    #[arg(long, value_name = "URL")]
+    #[serde(serialize_with = "redact::serialize_texts")]
+    pub extra_index_url: Vec<String>,
+
+    /// Largest lock file (and -r file) accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = input::DEFAULT_MAX_LOCK_SIZE, env = "THOTH_ADVISER_MAX_LOCK_SIZE")]
+    pub max_lock_size: u64,
 
     /// Exit 1 when a finding of this severity (or worse) exists; the document is written either way.
     #[arg(long, value_enum, default_value_t = FailOn::Error, env = "THOTH_ADVISER_FAIL_ON")]
@@ -145,11 +180,11 @@ pub fn read_lock(args: &ProvenanceArgs) -> Result<lock::Lock, AnalyzerError> {
         return Err(AnalyzerError::input("no lock file was given (the lock is `null`)")
             .with_hint("lock the project first (pipenv lock, pip-compile --generate-hashes, uv lock, poetry lock, pip lock)"));
     }
-    let locked = input::read(&args.requirements_locked, "lock file")?;
+    let locked = input::read(&args.requirements_locked, "lock file", args.max_lock_size)?;
     let requirements = args
         .requirements
         .as_deref()
-        .map(|r| input::read(r, "requirements file"))
+        .map(|r| input::read(r, "requirements file", args.max_lock_size))
         .transpose()?;
     let format = args
         .format
@@ -160,18 +195,27 @@ pub fn read_lock(args: &ProvenanceArgs) -> Result<lock::Lock, AnalyzerError> {
         })?;
     let requirements_text = requirements.as_ref().map(|r| r.text.as_str());
     let mut lock = lock::read(format, &locked.text, requirements_text)?;
+    drop(locked);
     if lock.needs_default_index {
-        let indexes = common::index::IndexUrls::discover(None, &[])?;
-        lock.add_default_indexes(&indexes.all());
+        let indexes = indexes::discover(args.index_url.as_deref(), &args.extra_index_url)?;
+        lock.add_default_indexes(&indexes.all())?;
+    } else if args.index_url.is_some() || !args.extra_index_url.is_empty() {
+        tracing::warn!(
+            "the lock assigns every package to its own indexes; --index-url/--extra-index-url are not used"
+        );
     }
     Ok(lock)
 }
 
 fn provenance(args: &ProvenanceArgs) -> Result<common::Analysis<Report>, AnalyzerError> {
-    let mut lock = read_lock(args)?;
+    let lock = read_lock(args)?;
     for name in &lock.duplicates {
-        tracing::warn!("package {name} is locked twice; the first entry is checked");
+        tracing::warn!(
+            "package {} is locked twice; the first entry is checked",
+            redact::redact_text(name)
+        );
     }
+    // Redacted as the sources' URLs are shown, so the two compare.
     let whitelist: Vec<String> = args
         .whitelisted_sources
         .as_deref()
@@ -179,14 +223,12 @@ fn provenance(args: &ProvenanceArgs) -> Result<common::Analysis<Report>, Analyze
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(common::secret::redact_url)
+        .map(redact::redact_text)
         .collect();
     let (answers, requests) = fetch::fetch(&lock, args.concurrency)?;
-    // The credentials in index URLs have been used; nothing after this point may show them.
-    for source in &mut lock.sources {
-        source.url = common::secret::redact_url(&source.url);
-    }
+    let no_index_answered = fetch::none_answered(&answers);
     let findings = checks::check(&lock, &answers, &whitelist);
+    drop(answers);
     tracing::info!(requests, findings = findings.len(), "asked the indexes");
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -194,6 +236,14 @@ fn provenance(args: &ProvenanceArgs) -> Result<common::Analysis<Report>, Analyze
         FailOn::Never => None,
     };
     let fail = threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t));
+    if fail || no_index_answered {
+        summary::print_findings(&findings, no_index_answered);
+    }
+    let statistics = Statistics {
+        packages: lock.packages.len(),
+        packages_checked: fetch::checked_names(&lock).len(),
+        index_requests: requests,
+    };
     let report = Report {
         error: false,
         error_msg: None,
@@ -201,23 +251,31 @@ fn provenance(args: &ProvenanceArgs) -> Result<common::Analysis<Report>, Analyze
         parameters: Parameters {
             whitelisted_indexes: whitelist,
             project: Project {
-                requirements: common::secret::redact_json(lock.requirements.clone()),
-                requirements_locked: common::secret::redact_json(lock.requirements_locked.clone()),
+                // Redacted when the lock was read (`lock::read`); moved, not copied.
+                requirements: lock.requirements,
+                requirements_locked: lock.requirements_locked,
                 runtime_environment: json!({}),
                 lock_format: lock.format,
-                sources: lock.sources.clone(),
+                sources: lock.sources,
             },
         },
         input: None,
-        statistics: Statistics {
-            packages: lock.packages.len(),
-            packages_checked: fetch::checked_names(&lock).len(),
-            index_requests: requests,
-        },
+        statistics,
+        no_index_answered,
     };
     Ok(if fail {
         common::Analysis::failing(report)
     } else {
         common::Analysis::ok(report)
     })
+}
+
+/// The exit status of a run: the runner's, except that a finished check whose indexes all
+/// failed exits 4 (network), as documented, with its document written all the same.
+pub fn exit_status(runner: common::ExitStatus, no_index_answered: bool) -> common::ExitStatus {
+    use common::ExitStatus;
+    match runner {
+        ExitStatus::Success | ExitStatus::Findings if no_index_answered => ExitStatus::Network,
+        other => other,
+    }
 }

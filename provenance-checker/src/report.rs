@@ -54,7 +54,8 @@ impl Finding {
         Self {
             severity,
             id,
-            justification: justification.into(),
+            // Messages quote the lock's names and URLs: never their credentials.
+            justification: crate::redact::redact_text(&justification.into()),
             package_name: None,
             package_version: None,
             package_locked: None,
@@ -80,6 +81,10 @@ pub struct Report {
     pub input: Option<Value>,
     /// New: what was checked and asked.
     pub statistics: Statistics,
+    /// No index answered any request (all INDEX-UNREACHABLE): the run exits 4 (network).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub no_index_answered: bool,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

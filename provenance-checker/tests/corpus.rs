@@ -108,7 +108,9 @@ fn every_corpus_lock_is_read_and_checked_against_a_local_index() {
         let mut parsed = lock::read(format, &lock_text, companion_text.as_deref())
             .unwrap_or_else(|e| panic!("{}: {}", lock_path.display(), e.message));
         if parsed.needs_default_index {
-            parsed.add_default_indexes(&[index.url()]);
+            parsed
+                .add_default_indexes(&[index.url()])
+                .expect("one index");
         }
         // Publish what the lock pins, announcing its digests.
         for package in &parsed.packages {

@@ -8,11 +8,15 @@ mod pylock;
 mod requirements;
 mod uv;
 
+use std::fmt;
 use std::path::Path;
+use std::str::FromStr;
 
 use common::AnalyzerError;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
+
+use crate::redact::{redact_text, redact_value};
 
 pub use pipfile::read_pipfile_lock;
 pub use poetry::read_poetry_lock;
@@ -98,18 +102,77 @@ impl LockFormat {
     }
 }
 
+/// Most indexes one lock may name: every package is asked on every index, so the requests grow
+/// with their product. Real locks name one to a handful.
+pub const MAX_SOURCES: usize = 64;
+
+/// An index URL as the lock or the configuration gives it: the URL to ask (credentials
+/// included, for the index client only) and the redacted form every output shows. `Debug`,
+/// `Display` and `Serialize` print the redacted form.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IndexUrl {
+    raw: String,
+    shown: String,
+}
+
+impl IndexUrl {
+    pub fn new(raw: impl Into<String>) -> Self {
+        let raw = raw.into();
+        let shown = redact_text(&raw);
+        Self { raw, shown }
+    }
+
+    /// The URL without its credentials: what documents and logs show, and what the checks
+    /// compare (the allow-list is redacted the same way).
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// The URL with its credentials, for the index client.
+    pub fn expose(&self) -> &str {
+        &self.raw
+    }
+}
+
+impl fmt::Debug for IndexUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.shown, f)
+    }
+}
+
+impl fmt::Display for IndexUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl Serialize for IndexUrl {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.shown)
+    }
+}
+
 /// An index the lock names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Source {
     pub name: String,
-    pub url: String,
+    #[schemars(with = "String")]
+    pub url: IndexUrl,
     pub verify_ssl: bool,
 }
 
 impl Source {
-    /// Thoth's `source` object of a finding.
+    pub fn new(name: impl Into<String>, url: &str, verify_ssl: bool) -> Self {
+        Self {
+            name: name.into(),
+            url: IndexUrl::new(url),
+            verify_ssl,
+        }
+    }
+
+    /// Thoth's `source` object of a finding (the URL redacted).
     pub fn to_value(&self) -> Value {
-        serde_json::json!({"name": self.name, "url": self.url, "verify_ssl": self.verify_ssl})
+        serde_json::json!({"name": redact_text(&self.name), "url": self.url.shown(), "verify_ssl": self.verify_ssl})
     }
 }
 
@@ -117,7 +180,52 @@ impl Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockedArtifact {
     pub filename: String,
+    /// Redacted when read: only ever compared and shown.
     pub url: Option<String>,
+}
+
+impl LockedArtifact {
+    pub fn new(filename: String, url: Option<&str>) -> Self {
+        Self {
+            filename,
+            url: url.map(redact_text),
+        }
+    }
+}
+
+/// Where a package's lock entry (Thoth's `package_locked` value) is in the document, built
+/// redacted: the lock's index and artifact URLs may carry credentials.
+#[derive(Debug, Clone)]
+pub enum LockedEntry {
+    /// The lock is recorded as JSON (`parameters.project.requirements_locked`): the entry is
+    /// there, once, and findings refer to it by this JSON Pointer into the document.
+    At { key: String, pointer: String },
+    /// The lock is recorded as text (requirements.txt): `{name: <the entry>}`, carried by the
+    /// package's first finding.
+    Inline(Value),
+}
+
+impl LockedEntry {
+    /// An entry of a requirements file, carried inline.
+    pub fn inline(name: &str, entry: Value) -> Self {
+        let mut map = serde_json::Map::new();
+        map.insert(name.to_owned(), entry);
+        Self::Inline(redact_value(Value::Object(map)))
+    }
+
+    /// The entry at `pointer` (RFC 6901, e.g. `/default/flask`, `/packages/3`) of the lock as
+    /// recorded.
+    pub fn at(name: &str, pointer: String) -> Self {
+        Self::At {
+            key: redact_text(name),
+            pointer: format!("#/result/parameters/project/requirements_locked{pointer}"),
+        }
+    }
+}
+
+/// One RFC 6901 reference token.
+pub(crate) fn pointer_token(segment: &str) -> String {
+    redact_text(segment).replace('~', "~0").replace('/', "~1")
 }
 
 /// One locked package.
@@ -135,10 +243,19 @@ pub struct LockedPackage {
     /// Not from an index (VCS, path, direct URL): not looked up.
     pub direct: bool,
     /// Thoth's `package_locked`: `{name: <the lock's entry>}`.
-    pub locked: Value,
+    pub locked: LockedEntry,
 }
 
 impl LockedPackage {
+    /// The PEP 503 normalised project name, when the lock's name is a valid PEP 508 name; the
+    /// reason otherwise. Only a valid name becomes a path segment of an index URL: a lock
+    /// could otherwise choose the host and path (`//2130706433:18082/x`, `../x`).
+    pub fn project(&self) -> Result<String, String> {
+        pep508_rs::PackageName::from_str(&self.name)
+            .map(|n| n.to_string())
+            .map_err(|e| e.to_string())
+    }
+
     /// `==VERSION`, as Thoth writes `package_version`.
     pub fn pinned(&self) -> Option<String> {
         self.version.as_ref().map(|v| format!("=={v}"))
@@ -184,42 +301,53 @@ impl Lock {
     }
 
     /// Adds the default indexes (pip's configuration) in front of the lock's own.
-    pub fn add_default_indexes(&mut self, urls: &[String]) {
+    pub fn add_default_indexes(&mut self, urls: &[String]) -> Result<(), AnalyzerError> {
         let mut sources = Vec::new();
         for url in urls {
-            Self::source_for_url(&mut sources, url);
+            Self::source_for_url(&mut sources, url)?;
         }
         for s in std::mem::take(&mut self.sources) {
             if !sources.iter().any(|x: &Source| x.url == s.url) {
                 sources.push(s);
             }
         }
+        check_source_count(sources.len())?;
         self.sources = sources;
         self.needs_default_index = false;
         for s in &mut self.sources {
             if self
                 .trusted_hosts
                 .iter()
-                .any(|t| Some(t.as_str()) == host_of(&s.url))
+                .any(|t| Some(t.as_str()) == host_of(s.url.expose()))
             {
                 s.verify_ssl = false;
             }
         }
+        Ok(())
     }
 
-    /// A source for `url`, named after its position when the lock gives no name.
-    fn source_for_url(sources: &mut Vec<Source>, url: &str) -> String {
-        if let Some(s) = sources.iter().find(|s| s.url == url) {
-            return s.name.clone();
+    /// A source for `url`, named after its position when the lock gives no name. Refuses a
+    /// lock naming more than [`MAX_SOURCES`] indexes (the scan stays bounded too).
+    fn source_for_url(sources: &mut Vec<Source>, url: &str) -> Result<String, AnalyzerError> {
+        if let Some(s) = sources.iter().find(|s| s.url.expose() == url) {
+            return Ok(s.name.clone());
         }
+        check_source_count(sources.len() + 1)?;
         let name = format!("index-{}", sources.len());
-        sources.push(Source {
-            name: name.clone(),
-            url: url.to_owned(),
-            verify_ssl: true,
-        });
-        name
+        sources.push(Source::new(name.clone(), url, true));
+        Ok(name)
     }
+}
+
+/// The input error for a lock that names too many indexes.
+pub(crate) fn check_source_count(count: usize) -> Result<(), AnalyzerError> {
+    if count > MAX_SOURCES {
+        return Err(AnalyzerError::input(format!(
+            "the lock names more than {MAX_SOURCES} indexes; every package would be asked on each"
+        ))
+        .with_hint("a lock names its project's few indexes; check where this one came from"));
+    }
+    Ok(())
 }
 
 /// Reads a lock of `format`; `requirements` is the Pipfile or pyproject.toml when given.
@@ -228,13 +356,22 @@ pub fn read(
     lock: &str,
     requirements: Option<&str>,
 ) -> Result<Lock, AnalyzerError> {
-    match format {
+    let mut lock = match format {
         LockFormat::Pipenv => read_pipfile_lock(lock, requirements),
         LockFormat::Requirements => read_requirements(lock),
         LockFormat::Pylock => read_pylock(lock),
         LockFormat::Poetry => read_poetry_lock(lock, requirements),
         LockFormat::Uv => read_uv_lock(lock),
     }
+    // Parser messages quote the offending line, which may hold a credentialed URL.
+    .map_err(|mut e| {
+        e.message = redact_text(&e.message);
+        e
+    })?;
+    // What the document records of the inputs is redacted here, once, for every format.
+    lock.requirements = redact_value(std::mem::take(&mut lock.requirements));
+    lock.requirements_locked = redact_value(std::mem::take(&mut lock.requirements_locked));
+    Ok(lock)
 }
 
 /// `host[:port]` of a URL, as `--trusted-host` names it.
@@ -298,6 +435,31 @@ pub(crate) fn dedup(packages: Vec<LockedPackage>) -> (Vec<LockedPackage>, Vec<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_errors_quote_no_credentials() {
+        for (format, text) in [
+            (
+                LockFormat::Pylock,
+                "lock-version = \"1.0\"\nindex = \"http://u:SECRET@h/\" x\n",
+            ),
+            (
+                LockFormat::Requirements,
+                "foo @ http://u:SECRET@h/x.whl ; ??\n",
+            ),
+            (
+                LockFormat::Pipenv,
+                "{\"default\": {\"http://u:SECRET@h/\": }}",
+            ),
+        ] {
+            let err = read(format, text, None).expect_err("malformed");
+            assert!(
+                !err.message.contains("SECRET"),
+                "{format:?}: {}",
+                err.message
+            );
+        }
+    }
 
     #[test]
     fn detects_by_name_then_content() {

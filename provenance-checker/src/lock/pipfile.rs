@@ -3,7 +3,10 @@
 use common::AnalyzerError;
 use serde_json::Value;
 
-use super::{Lock, LockFormat, LockedPackage, Source, dedup, toml_value};
+use super::{
+    Lock, LockFormat, LockedEntry, LockedPackage, Source, check_source_count, dedup, pointer_token,
+    toml_value,
+};
 use crate::pipenv_hash::pipfile_hash;
 
 /// Reads a Pipfile.lock, and the Pipfile (TOML or JSON) when given.
@@ -29,20 +32,18 @@ pub fn read_pipfile_lock(
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
+    check_source_count(source_list.len())?;
     let sources = source_list
         .iter()
         .enumerate()
-        .map(|(i, s)| Source {
-            name: s
-                .get("name")
-                .and_then(Value::as_str)
-                .map_or_else(|| format!("index-{i}"), str::to_owned),
-            url: s
-                .get("url")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            verify_ssl: s.get("verify_ssl").and_then(Value::as_bool).unwrap_or(true),
+        .map(|(i, s)| {
+            Source::new(
+                s.get("name")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| format!("index-{i}"), str::to_owned),
+                s.get("url").and_then(Value::as_str).unwrap_or_default(),
+                s.get("verify_ssl").and_then(Value::as_bool).unwrap_or(true),
+            )
         })
         .collect();
 
@@ -52,7 +53,7 @@ pub fn read_pipfile_lock(
             continue;
         };
         for (name, entry) in entries {
-            packages.push(package(name, entry));
+            packages.push(package(section, name, entry));
         }
     }
     let (packages, duplicates) = dedup(packages);
@@ -87,7 +88,7 @@ pub fn read_pipfile(text: &str) -> Result<Value, AnalyzerError> {
     toml_value(text, "the Pipfile")
 }
 
-fn package(name: &str, entry: &Value) -> LockedPackage {
+fn package(section: &str, name: &str, entry: &Value) -> LockedPackage {
     let direct = ["git", "hg", "svn", "bzr", "path", "file", "editable"]
         .iter()
         .any(|k| entry.get(*k).is_some());
@@ -116,6 +117,6 @@ fn package(name: &str, entry: &Value) -> LockedPackage {
             .map(str::to_owned),
         artifacts: Vec::new(),
         direct,
-        locked: serde_json::json!({ name: entry }),
+        locked: LockedEntry::at(name, format!("/{section}/{}", pointer_token(name))),
     }
 }

@@ -6,8 +6,8 @@ use common::AnalyzerError;
 use serde_json::Value;
 
 use super::{
-    Lock, LockFormat, LockedArtifact, LockedPackage, Source, array, dedup, opt_str, str_field,
-    toml_value,
+    Lock, LockFormat, LockedArtifact, LockedEntry, LockedPackage, Source, array,
+    check_source_count, dedup, opt_str, str_field, toml_value,
 };
 
 pub fn read_poetry_lock(text: &str, pyproject: Option<&str>) -> Result<Lock, AnalyzerError> {
@@ -41,18 +41,15 @@ pub fn read_poetry_lock(text: &str, pyproject: Option<&str>) -> Result<Lock, Ana
         if default || (!secondary && default_source.is_none()) {
             default_source.get_or_insert_with(|| name.clone());
         }
-        sources.push(Source {
-            name,
-            url: url.to_owned(),
-            verify_ssl: true,
-        });
+        check_source_count(sources.len() + 1)?;
+        sources.push(Source::new(name, url, true));
     }
     let legacy_files = doc
         .pointer("/metadata/files")
         .cloned()
         .unwrap_or(Value::Null);
     let mut packages = Vec::new();
-    for entry in array(&doc, "package") {
+    for (position, entry) in array(&doc, "package").enumerate() {
         let name = str_field(entry, "name", "a [[package]] entry")?;
         let source = entry.get("source");
         let kind = source.and_then(|s| s.get("type")).and_then(Value::as_str);
@@ -64,17 +61,14 @@ pub fn read_poetry_lock(text: &str, pyproject: Option<&str>) -> Result<Lock, Ana
                 Some(
                     match sources
                         .iter()
-                        .find(|x| x.url == url || Some(x.name.as_str()) == reference)
+                        .find(|x| x.url.expose() == url || Some(x.name.as_str()) == reference)
                     {
                         Some(x) => x.name.clone(),
                         None => {
                             let name = reference
                                 .map_or_else(|| format!("index-{}", sources.len()), str::to_owned);
-                            sources.push(Source {
-                                name: name.clone(),
-                                url: url.to_owned(),
-                                verify_ssl: true,
-                            });
+                            check_source_count(sources.len() + 1)?;
+                            sources.push(Source::new(name.clone(), url, true));
                             name
                         }
                     },
@@ -95,10 +89,7 @@ pub fn read_poetry_lock(text: &str, pyproject: Option<&str>) -> Result<Lock, Ana
         let artifacts = files
             .iter()
             .filter_map(|f| f.get("file").and_then(Value::as_str))
-            .map(|f| LockedArtifact {
-                filename: f.to_owned(),
-                url: None,
-            })
+            .map(|f| LockedArtifact::new(f.to_owned(), None))
             .collect();
         packages.push(LockedPackage {
             name: name.to_owned(),
@@ -107,7 +98,7 @@ pub fn read_poetry_lock(text: &str, pyproject: Option<&str>) -> Result<Lock, Ana
             index: index.or_else(|| default_source.clone()),
             artifacts,
             direct,
-            locked: serde_json::json!({ name: entry }),
+            locked: LockedEntry::at(name, format!("/package/{position}")),
         });
     }
     let needs_default_index =

@@ -5,8 +5,8 @@ use common::AnalyzerError;
 use serde_json::Value;
 
 use super::{
-    Lock, LockFormat, LockedArtifact, LockedPackage, array, dedup, filename_from_url, opt_str,
-    sdist_and_wheels, str_field, toml_value,
+    Lock, LockFormat, LockedArtifact, LockedEntry, LockedPackage, array, dedup, filename_from_url,
+    opt_str, sdist_and_wheels, str_field, toml_value,
 };
 
 pub fn read_pylock(text: &str) -> Result<Lock, AnalyzerError> {
@@ -19,7 +19,7 @@ pub fn read_pylock(text: &str) -> Result<Lock, AnalyzerError> {
     let entries: Vec<Value> = array(&doc, "packages").cloned().collect();
     let mut sources = Vec::new();
     let mut packages = Vec::new();
-    for entry in &entries {
+    for (position, entry) in entries.iter().enumerate() {
         let name = str_field(entry, "name", "a [[packages]] entry")?;
         let direct = ["vcs", "directory", "archive"]
             .iter()
@@ -27,16 +27,17 @@ pub fn read_pylock(text: &str) -> Result<Lock, AnalyzerError> {
         let index = entry
             .get("index")
             .and_then(Value::as_str)
-            .map(|url| Lock::source_for_url(&mut sources, url));
+            .map(|url| Lock::source_for_url(&mut sources, url))
+            .transpose()?;
         let mut artifacts = Vec::new();
         let mut hashes = Vec::new();
         for file in sdist_and_wheels(entry) {
-            let url = file.get("url").and_then(Value::as_str).map(str::to_owned);
+            let url = file.get("url").and_then(Value::as_str);
             let filename = file
                 .get("name")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
-                .or_else(|| url.as_deref().map(filename_from_url))
+                .or_else(|| url.map(filename_from_url))
                 .unwrap_or_default();
             if let Some(h) = file.get("hashes").and_then(Value::as_object) {
                 hashes.extend(
@@ -44,7 +45,7 @@ pub fn read_pylock(text: &str) -> Result<Lock, AnalyzerError> {
                         .filter_map(|(alg, d)| d.as_str().map(|d| format!("{alg}:{d}"))),
                 );
             }
-            artifacts.push(LockedArtifact { filename, url });
+            artifacts.push(LockedArtifact::new(filename, url));
         }
         packages.push(LockedPackage {
             name: name.to_owned(),
@@ -53,7 +54,7 @@ pub fn read_pylock(text: &str) -> Result<Lock, AnalyzerError> {
             index,
             artifacts,
             direct,
-            locked: serde_json::json!({ name: entry }),
+            locked: LockedEntry::at(name, format!("/packages/{position}")),
         });
     }
     // Packages without an `index` come from the indexes the lock names, or pip's configuration.

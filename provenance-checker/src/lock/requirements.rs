@@ -1,11 +1,13 @@
 //! requirements.txt with `--hash` options (`pip-compile --generate-hashes`, micropipenv), and the
 //! index options it carries: `-i/--index-url`, `--extra-index-url`, `--trusted-host`.
 
+use std::str::FromStr;
+
 use common::AnalyzerError;
 use common::python::Requirement;
 use serde_json::Value;
 
-use super::{Lock, LockFormat, LockedPackage, dedup};
+use super::{Lock, LockFormat, LockedEntry, LockedPackage, dedup};
 
 /// Reads a requirements file. Without index options in the file, the indexes come from pip's
 /// configuration ([`IndexUrls::discover`]).
@@ -52,6 +54,7 @@ pub fn read_requirements(text: &str) -> Result<Lock, AnalyzerError> {
             })
             .map(str::to_owned)
             .collect();
+        check_name(number, spec)?;
         let requirement = Requirement::parse(spec).map_err(|e| {
             AnalyzerError::input(format!("line {number}: {spec:?} is not a requirement: {e}"))
         })?;
@@ -79,12 +82,12 @@ pub fn read_requirements(text: &str) -> Result<Lock, AnalyzerError> {
             index: None,
             artifacts: Vec::new(),
             direct: requirement.url().is_some(),
-            locked: serde_json::json!({ requirement.name(): entry }),
+            locked: LockedEntry::inline(requirement.name(), Value::Object(entry)),
         });
     }
     let mut sources = Vec::new();
     for url in index_url.iter().chain(&extra) {
-        Lock::source_for_url(&mut sources, url);
+        Lock::source_for_url(&mut sources, url)?;
     }
     let (packages, duplicates) = dedup(packages);
     let mut lock = Lock {
@@ -100,9 +103,32 @@ pub fn read_requirements(text: &str) -> Result<Lock, AnalyzerError> {
         trusted_hosts: trusted,
     };
     // Sources the file names are subject to its --trusted-host lines too.
-    lock.add_default_indexes(&[]);
+    lock.add_default_indexes(&[])?;
     lock.needs_default_index = index_url.is_none();
     Ok(lock)
+}
+
+/// The requirement's leading name and its extras must be PEP 508 names before the requirement
+/// parser sees them: pep508_rs 0.9 panics on a name or an extra that ends in a separator
+/// (`baz->=2`, `foo[ba.]==1`), which the robustness test found.
+fn check_name(number: usize, spec: &str) -> Result<(), AnalyzerError> {
+    let invalid = |e: pep508_rs::InvalidNameError| {
+        AnalyzerError::input(format!("line {number}: {spec:?} is not a requirement: {e}"))
+    };
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let name_end = spec.find(|c| !is_name_char(c)).unwrap_or(spec.len());
+    pep508_rs::PackageName::from_str(&spec[..name_end]).map_err(invalid)?;
+    if let Some(extras) = spec[name_end..].trim_start().strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or_default();
+        for extra in extras.split(',').map(str::trim_start) {
+            // The parser reads the name characters, then validates them, whatever follows.
+            let token = &extra[..extra.find(|c| !is_name_char(c)).unwrap_or(extra.len())];
+            if !token.is_empty() {
+                pep508_rs::ExtraName::from_str(token).map_err(invalid)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Lines joined at trailing backslashes, comments removed, with their first line number.
@@ -169,6 +195,18 @@ mod tests {
         assert!(err.message.contains("line 1"), "{}", err.message);
         let err = read_requirements("ok==1\nnot a requirement!!\n").expect_err("bad line");
         assert!(err.message.contains("line 2"), "{}", err.message);
+        // pep508_rs panics on these; they are input errors here.
+        for line in [
+            "baz->=2",
+            "baz_==1",
+            "baz.[x]==1",
+            "foo[ba.]==1",
+            "foo[a, b-]",
+        ] {
+            let text = format!("ok==1\n{line}\n");
+            let err = read_requirements(&text).expect_err(line);
+            assert!(err.message.contains("line 2"), "{}", err.message);
+        }
         assert!(
             read_requirements("a==1\n")
                 .expect("reads")

@@ -5,18 +5,20 @@ use common::AnalyzerError;
 use serde_json::Value;
 
 use super::{
-    Lock, LockFormat, LockedArtifact, LockedPackage, array, dedup, filename_from_url, opt_str,
-    sdist_and_wheels, str_field, toml_value,
+    Lock, LockFormat, LockedArtifact, LockedEntry, LockedPackage, array, dedup, filename_from_url,
+    opt_str, sdist_and_wheels, str_field, toml_value,
 };
 
 pub fn read_uv_lock(text: &str) -> Result<Lock, AnalyzerError> {
     let doc = toml_value(text, "the uv.lock")?;
     let mut sources = Vec::new();
     let mut packages = Vec::new();
-    for entry in array(&doc, "package") {
+    for (position, entry) in array(&doc, "package").enumerate() {
         let name = str_field(entry, "name", "a [[package]] entry")?;
         let registry = entry.pointer("/source/registry").and_then(Value::as_str);
-        let index = registry.map(|url| Lock::source_for_url(&mut sources, url));
+        let index = registry
+            .map(|url| Lock::source_for_url(&mut sources, url))
+            .transpose()?;
         let mut hashes = Vec::new();
         let mut artifacts = Vec::new();
         for file in sdist_and_wheels(entry) {
@@ -24,10 +26,7 @@ pub fn read_uv_lock(text: &str) -> Result<Lock, AnalyzerError> {
                 hashes.push(h.to_owned());
             }
             if let Some(url) = file.get("url").and_then(Value::as_str) {
-                artifacts.push(LockedArtifact {
-                    filename: filename_from_url(url),
-                    url: Some(url.to_owned()),
-                });
+                artifacts.push(LockedArtifact::new(filename_from_url(url), Some(url)));
             }
         }
         packages.push(LockedPackage {
@@ -37,7 +36,7 @@ pub fn read_uv_lock(text: &str) -> Result<Lock, AnalyzerError> {
             index,
             artifacts,
             direct: registry.is_none(),
-            locked: serde_json::json!({ name: entry }),
+            locked: LockedEntry::at(name, format!("/package/{position}")),
         });
     }
     let (packages, duplicates) = dedup(packages);

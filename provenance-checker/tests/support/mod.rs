@@ -7,14 +7,10 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-/// Runs `provenance-checker provenance ARGS` in `dir` with only `PATH`, an empty `HOME` and
-/// `env`; returns the exit code and the document.
-pub fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_provenance-checker"));
-    cmd.arg("provenance")
-        .args(args)
-        .current_dir(dir)
-        .env_clear();
+/// Gives `cmd` the checker's test environment: only `PATH`, `HOME` set to `dir` (empty), no
+/// pip configuration, and `env`; runs it in `dir`.
+pub fn clean_env(cmd: &mut Command, dir: &Path, env: &[(&str, &str)]) {
+    cmd.current_dir(dir).env_clear();
     if let Ok(path) = std::env::var("PATH") {
         cmd.env("PATH", path);
     }
@@ -22,11 +18,25 @@ pub fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
     for (k, v) in env {
         cmd.env(k, v);
     }
+}
+
+/// Runs `provenance-checker provenance ARGS` in `dir` (see [`clean_env`]); returns the exit
+/// code, the document and stderr.
+pub fn run_with_stderr(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, Value, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_provenance-checker"));
+    cmd.arg("provenance").args(args);
+    clean_env(&mut cmd, dir, env);
     let out = cmd.output().expect("the checker runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let doc: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr:\n{stderr}"));
-    (out.status.code().unwrap_or(-1), doc)
+    (out.status.code().unwrap_or(-1), doc, stderr)
+}
+
+/// [`run_with_stderr`] without stderr.
+pub fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
+    let (code, doc, _) = run_with_stderr(dir, args, env);
+    (code, doc)
 }
 
 /// The findings with this id.

@@ -1,0 +1,12 @@
+//! provenance-checker's Pipenv lock reader, then the checks, on arbitrary bytes (see
+//! `provenance_lock/mod.rs`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "provenance_lock/mod.rs"]
+mod provenance_lock;
+
+fuzz_target!(|data: &[u8]| {
+    provenance_lock::run(provenance_checker::LockFormat::Pipenv, data);
+});
