@@ -29,6 +29,15 @@ fn names_a_secret(name: &str) -> bool {
         .any(|w| upper.contains(w))
 }
 
+/// A flag-like value (`THOTH_..._TOKEN=true`): masking every `true` would break outputs and
+/// hide nothing.
+fn is_a_setting(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "none" | "null" | "on" | "off"
+    )
+}
+
 /// Registers the secrets of the command line `args` and the process environment.
 pub fn register_process_inputs(args: &[OsString]) {
     for arg in args {
@@ -37,7 +46,7 @@ pub fn register_process_inputs(args: &[OsString]) {
     for (name, value) in std::env::vars_os() {
         let value = value.to_string_lossy();
         register_url_credentials(&value);
-        if names_a_secret(&name.to_string_lossy()) {
+        if names_a_secret(&name.to_string_lossy()) && !is_a_setting(&value) {
             register_pair(&value);
         }
     }
@@ -79,6 +88,12 @@ mod tests {
         assert_eq!(scrub(text), "<redacted> <redacted> <redacted>");
         register_url_credentials("fedora:39@sha256:0123");
         assert_eq!(scrub("fedora:39 sha256:0123"), "fedora:39 sha256:0123");
+    }
+
+    #[test]
+    fn flag_values_are_not_secrets() {
+        assert!(is_a_setting(" True"));
+        assert!(!is_a_setting("CANARY-s3cr3t"));
     }
 
     #[test]
