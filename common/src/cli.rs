@@ -81,7 +81,8 @@ pub struct OutputArgs {
     pub reproducible: bool,
 }
 
-/// Installs the stderr logger. `RUST_LOG` wins over the verbosity flags.
+/// Installs the stderr logger. `RUST_LOG` wins over the verbosity flags. Every line, text or
+/// JSON, at every level, passes the secret scrub before it reaches stderr.
 pub fn init_logging(verbosity: u8, format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let default = match verbosity {
@@ -93,7 +94,7 @@ pub fn init_logging(verbosity: u8, format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(crate::secret::ScrubbingStderr::make)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(verbosity > 1);
     // A second initialisation (tests calling run twice) is harmless; ignore it.

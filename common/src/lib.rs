@@ -19,6 +19,9 @@ pub mod secret;
 
 #[cfg(feature = "golden")]
 pub mod argo;
+/// The canary secret suite's server, helper and leak check (issue 13), for the binaries' tests.
+#[cfg(feature = "golden")]
+pub mod canary;
 #[cfg(feature = "golden")]
 pub mod golden;
 /// Hostile servers on loopback and a peak-memory probe, for attack tests.

@@ -1,6 +1,10 @@
 //! The frame every analyzer binary runs in: parse the command line (options also from the
 //! environment), set up logging, run the analysis with panics caught, write the document
 //! (a failure document when the analysis could not finish) and exit with a documented code.
+//!
+//! It is also the secret boundary (see [`crate::secret`]): the secrets of the command line and
+//! the environment are registered before anything is parsed, and every byte it writes (the
+//! document, a standalone output, clap's messages, its own stderr lines) passes the scrub.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -17,9 +21,8 @@ use crate::clock::Timestamp;
 use crate::document::{AnalyzerInfo, Document, Failure, Metadata, Outcome, Reproducibility};
 use crate::error::AnalyzerError;
 use crate::exit::ExitStatus;
-use crate::json::to_sorted_string;
 use crate::output::OutputTarget;
-use crate::secret::{redact_json, redact_url};
+use crate::secret::{Scrubbed, eprintln_scrubbed, redact_json, redact_url, write_stderr};
 
 /// A binary's parsed command line.
 pub trait AnalyzerCli: CommandFactory + FromArgMatches {
@@ -90,6 +93,7 @@ where
 {
     let started = Timestamp::now();
     let clock = Instant::now();
+    crate::secret::register_process_inputs(&args);
 
     // Before clap: `--json-schema` must work without the options a subcommand requires.
     if args
@@ -99,7 +103,7 @@ where
         .any(|a| a == "--json-schema")
     {
         let schema = crate::document::document_schema::<R>();
-        return match OutputTarget::Stdout.write(&to_sorted_string(&schema, true)) {
+        return match OutputTarget::Stdout.write(&Scrubbed::json(schema, true)) {
             Ok(()) => ExitStatus::Success,
             Err(e) => report_unwritable(&e),
         };
@@ -149,9 +153,9 @@ where
                 ExitStatus::Success
             };
             // A string is a document in a text format (a lock file), written as it is.
-            let text = match &doc {
-                Value::String(text) => text.clone(),
-                other => to_sorted_string(other, !output.no_pretty),
+            let text = match doc {
+                Value::String(text) => Scrubbed::text(&text),
+                other => Scrubbed::json(other, !output.no_pretty),
             };
             return match output.output.write(&text) {
                 Ok(()) => status,
@@ -182,7 +186,7 @@ where
     let document = document_value(metadata, result);
     match output
         .output
-        .write(&to_sorted_string(&document, !output.no_pretty))
+        .write(&Scrubbed::json(document, !output.no_pretty))
     {
         Ok(()) => status,
         Err(e) => report_unwritable(&e),
@@ -293,8 +297,9 @@ fn usage_failure(
 ) -> ExitStatus {
     use clap::error::ErrorKind as K;
     let informational = matches!(e.kind(), K::DisplayHelp | K::DisplayVersion);
-    // clap prints help/version to stdout and errors to stderr.
-    let _ = e.print();
+    // clap prints help/version to stdout and errors to stderr; both can echo a value given on
+    // the command line or in the environment, so both pass the scrub.
+    print_clap_message(&e);
     if informational {
         return ExitStatus::Success;
     }
@@ -310,18 +315,34 @@ fn usage_failure(
         let repro = Reproducibility::from_env(false).unwrap_or_default();
         let metadata = Metadata::collect(info, BTreeMap::new(), started, clock.elapsed(), &repro);
         let document = document_value(metadata, failure_value(&err));
-        if let Err(w) = target.write(&to_sorted_string(&document, true)) {
-            eprintln!("error: {}", w.message);
+        if let Err(w) = target.write(&Scrubbed::json(document, true)) {
+            eprintln_scrubbed(&format!("error: {}", w.message));
         }
     }
     ExitStatus::Usage
 }
 
+/// What `clap::Error::print` writes, through the scrub: help and version on stdout, errors on
+/// stderr (coloured when stderr is a terminal).
+fn print_clap_message(e: &clap::Error) {
+    let rendered = e.render();
+    if e.use_stderr() {
+        let text = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            rendered.ansi().to_string()
+        } else {
+            rendered.to_string()
+        };
+        write_stderr(&text);
+    } else {
+        let _ = OutputTarget::Stdout.write(&Scrubbed::text(&rendered.to_string()));
+    }
+}
+
 fn report_unwritable(e: &AnalyzerError) -> ExitStatus {
     tracing::error!("cannot write the document: {}", e.message);
-    eprintln!("error: cannot write the document: {}", e.message);
+    eprintln_scrubbed(&format!("error: cannot write the document: {}", e.message));
     if let Some(hint) = &e.hint {
-        eprintln!("hint: {hint}");
+        eprintln_scrubbed(&format!("hint: {hint}"));
     }
     e.kind.exit_status()
 }

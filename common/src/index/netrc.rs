@@ -55,7 +55,7 @@ impl Netrc {
                         if let Some((_, c)) = current.as_mut() {
                             match token {
                                 "login" => c.login = value,
-                                "password" => c.password = Some(value),
+                                "password" => c.password = Some(crate::secret::registered(value)),
                                 _ => {}
                             }
                         }

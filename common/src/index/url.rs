@@ -108,7 +108,10 @@ pub fn take_userinfo(url: &mut Url) -> Option<(String, Option<String>)> {
         return None;
     }
     let user = percent_decode(url.username());
-    let password = url.password().map(percent_decode);
+    let password = url
+        .password()
+        .map(percent_decode)
+        .map(crate::secret::registered);
     // Setting an empty user name and no password cannot fail on URLs that had them.
     let _ = url.set_username("");
     let _ = url.set_password(None);

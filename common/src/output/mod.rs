@@ -1,5 +1,7 @@
-//! Where the document goes: stdout, a file (written atomically), an HTTP(S) endpoint (POST), or
-//! an object in S3-compatible storage (PUT). One module per sink.
+//! Where the document goes: stdout, a file (written atomically, or through in place when it is a
+//! device or a FIFO), an HTTP(S) endpoint (POST), or an object in S3-compatible storage (PUT).
+//! One module per sink. Every sink is given [`Scrubbed`] text only: what leaves the process has
+//! passed the secret scrub.
 
 mod file;
 mod http;
@@ -9,9 +11,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use crate::error::AnalyzerError;
-use crate::secret::redact_url;
+use crate::secret::{Scrubbed, redact_url};
 
-pub use file::write_file_atomically;
+pub use file::{write_file, write_file_atomically};
 pub use http::{RetryPolicy, post_json};
 pub use s3::S3Location;
 
@@ -73,11 +75,12 @@ impl serde::Serialize for OutputTarget {
 }
 
 impl OutputTarget {
-    /// Writes `text` (a JSON document) to the target.
-    pub fn write(&self, text: &str) -> Result<(), AnalyzerError> {
+    /// Writes `text` (a document, scrubbed) to the target.
+    pub fn write(&self, text: &Scrubbed) -> Result<(), AnalyzerError> {
+        let text = text.as_str();
         match self {
             Self::Stdout => file::write_stdout(text),
-            Self::File(path) => write_file_atomically(path, text),
+            Self::File(path) => write_file(path, text),
             Self::Http(url) => post_json(url, text, &RetryPolicy::default()),
             Self::S3(location) => s3::put_document(location, text),
         }

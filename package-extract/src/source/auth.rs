@@ -95,7 +95,7 @@ fn from_auths(doc: &Value, registry: &str) -> Option<Credentials> {
             .unwrap_or_default();
         (host == registry).then_some(v)
     })?;
-    let encoded = entry.get("auth")?.as_str()?;
+    let encoded = common::secret::registered(entry.get("auth")?.as_str()?.to_owned());
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()?;
