@@ -55,9 +55,10 @@ impl Channel {
         self
     }
 
-    /// An index the lock names cannot be used: an `INDEX-UNREACHABLE` finding, exit 1.
+    /// The one index the lock names cannot be used: `INDEX-UNREACHABLE` findings and exit 4
+    /// (no index answered: a network failure, as the exit codes document).
     fn index_fails(mut self) -> Self {
-        self.exits = &[1];
+        self.exits = &[4];
         self
     }
 
