@@ -31,6 +31,6 @@ pub use metadata::{CoreMetadata, License, MULTIPLE_USE_FIELDS, MetadataError};
 pub use name::normalize_name;
 pub use pep440_rs::{Operator, Version, VersionParseError, VersionSpecifier, VersionSpecifiers};
 pub use record::{Record, RecordEntry, RecordHash, parse_line_list, parse_record};
-pub use requirement::{Requirement, RequirementError, ThothMarkerEvaluation};
+pub use requirement::{Requirement, RequirementError, ThothMarkerEvaluation, check_leading_names};
 pub use sdist::{SdistFilename, SdistFilenameError, SdistFormat};
 pub use wheel::{BuildTag, WheelFilename, WheelFilenameError};

@@ -66,6 +66,28 @@ pub struct ThothMarkerEvaluation {
     pub error: Option<String>,
 }
 
+/// The requirement's leading name and its extras must be PEP 508 names before `pep508_rs` sees
+/// them: its parser (0.9) reads name characters, then validates them with an `expect`, so a name
+/// or an extra that ends in a separator (`baz->=2`, `foo[ba.]==1`, `q[x. url`) panics inside it.
+/// Fuzzing the lock readers found all three.
+pub fn check_leading_names(input: &str) -> Result<(), String> {
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let spec = input.trim_start();
+    let name_end = spec.find(|c| !is_name_char(c)).unwrap_or(spec.len());
+    pep508_rs::PackageName::from_str(&spec[..name_end]).map_err(|e| e.to_string())?;
+    if let Some(extras) = spec[name_end..].trim_start().strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or_default();
+        for extra in extras.split(',').map(str::trim_start) {
+            // The parser reads the name characters, then validates them, whatever follows.
+            let token = &extra[..extra.find(|c| !is_name_char(c)).unwrap_or(extra.len())];
+            if !token.is_empty() {
+                pep508_rs::ExtraName::from_str(token).map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl FromStr for Requirement {
     type Err = RequirementError;
 
@@ -78,6 +100,10 @@ impl Requirement {
     /// Parses a PEP 508 requirement string. Legacy parenthesised specifiers (`foo (>=1.0)`), as
     /// older `Requires-Dist` values use, are accepted.
     pub fn parse(input: &str) -> Result<Self, RequirementError> {
+        check_leading_names(input).map_err(|message| RequirementError::Pep508 {
+            input: input.to_owned(),
+            message,
+        })?;
         let parsed =
             pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(input).map_err(|err| {
                 RequirementError::Pep508 {
@@ -373,5 +399,13 @@ mod tests {
         assert!(err.to_string().contains("not a requirement"));
         assert!(Requirement::parse("foo ; colour == 'red'").is_err());
         assert!(Requirement::parse("").is_err());
+    }
+
+    #[test]
+    fn names_ending_in_a_separator_are_errors_not_panics() {
+        for input in ["baz->=2", "foo[ba.]==1.0", "q[x. https://h/x.whl", "a_[x]"] {
+            assert!(Requirement::parse(input).is_err(), "{input}");
+        }
+        assert!(Requirement::parse("foo[bar,baz]>=1").is_ok());
     }
 }

@@ -108,27 +108,12 @@ pub fn read_requirements(text: &str) -> Result<Lock, AnalyzerError> {
     Ok(lock)
 }
 
-/// The requirement's leading name and its extras must be PEP 508 names before the requirement
-/// parser sees them: pep508_rs 0.9 panics on a name or an extra that ends in a separator
-/// (`baz->=2`, `foo[ba.]==1`), which the robustness test found.
+/// A line whose name or extras are not PEP 508 names is an input error naming the line (the
+/// requirement parser would reject it less clearly).
 fn check_name(number: usize, spec: &str) -> Result<(), AnalyzerError> {
-    let invalid = |e: pep508_rs::InvalidNameError| {
+    common::python::check_leading_names(spec).map_err(|e| {
         AnalyzerError::input(format!("line {number}: {spec:?} is not a requirement: {e}"))
-    };
-    let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    let name_end = spec.find(|c| !is_name_char(c)).unwrap_or(spec.len());
-    pep508_rs::PackageName::from_str(&spec[..name_end]).map_err(invalid)?;
-    if let Some(extras) = spec[name_end..].trim_start().strip_prefix('[') {
-        let extras = extras.split(']').next().unwrap_or_default();
-        for extra in extras.split(',').map(str::trim_start) {
-            // The parser reads the name characters, then validates them, whatever follows.
-            let token = &extra[..extra.find(|c| !is_name_char(c)).unwrap_or(extra.len())];
-            if !token.is_empty() {
-                pep508_rs::ExtraName::from_str(token).map_err(invalid)?;
-            }
-        }
-    }
-    Ok(())
+    })
 }
 
 /// Lines joined at trailing backslashes, comments removed, with their first line number.
