@@ -107,8 +107,36 @@ fn print_completions(mut cmd: Command, sub: &ArgMatches) -> Result<(), AnalyzerE
 pub fn completion_script(cmd: &mut Command, shell: Shell) -> String {
     let name = cmd.get_name().to_owned();
     let mut script = Vec::new();
-    clap_complete::generate(shell, cmd, name, &mut script);
-    String::from_utf8_lossy(&script).into_owned()
+    clap_complete::generate(shell, cmd, name.clone(), &mut script);
+    let script = String::from_utf8_lossy(&script).into_owned();
+    match shell {
+        Shell::Bash => fix_bash_case_labels(&script, &name),
+        _ => script,
+    }
+}
+
+/// clap_complete's bash script (4.6.12) spells a hyphenated binary's subcommand states two ways:
+/// the word loop sets `buildlog__parser__subcmd__parse`, the `case` arms test
+/// `buildlog__subcmd__parser__subcmd__parse`, so nothing after the subcommand ever completes
+/// (clap-rs/clap#6421). Relabels the arms the way the loop spells them.
+fn fix_bash_case_labels(script: &str, name: &str) -> String {
+    let wrong = name.replace('-', "__subcmd__");
+    let right = name.replace('-', "__");
+    if wrong == right {
+        return script.to_owned();
+    }
+    script
+        .lines()
+        .map(|line| {
+            let label = line.trim_start();
+            match label.strip_prefix(wrong.as_str()) {
+                Some(rest) if label.ends_with(')') && (rest == ")" || rest.starts_with("__")) => {
+                    format!("{}{right}{rest}\n", &line[..line.len() - label.len()])
+                }
+                _ => format!("{line}\n"),
+            }
+        })
+        .collect()
 }
 
 fn man(cmd: Command, sub: &ArgMatches) -> Result<(), AnalyzerError> {
