@@ -22,10 +22,12 @@ pub const MAN: &str = "man";
 /// Adds the `completions` and `man` subcommands and a `--help` footer that names them.
 pub fn extend(cmd: Command) -> Command {
     let name = cmd.get_name().to_owned();
+    // Short lines: the footer is also the man page's last section, where long lines are filled.
     let footer = format!(
         "Shell completions and man pages:\n  \
-         {name} completions bash > /usr/share/bash-completion/completions/{name}   (or zsh, fish, powershell, elvish)\n  \
-         {name} man | man -l -        {name} man --dir /usr/share/man/man1"
+         {name} completions bash|zsh|fish|powershell|elvish\n  \
+         {name} man | man -l -\n  \
+         {name} man --dir DIR      (one page per subcommand)"
     );
     let after_help = match cmd.get_after_help() {
         Some(existing) => format!("{existing}\n\n{footer}"),
