@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod completions;
 pub mod deadline;
 pub mod document;
 pub mod error;

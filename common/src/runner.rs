@@ -109,7 +109,12 @@ where
         };
     }
 
-    let matches = match configure(C::command(), info).try_get_matches_from(args) {
+    // `completions SHELL` and `man [--dir DIR]` are answered from the command itself.
+    let command = crate::completions::extend(configure(C::command(), info));
+    if let Some(status) = crate::completions::intercept(&command, &args) {
+        return status;
+    }
+    let matches = match command.try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => return usage_failure(info, e, started, clock),
     };

@@ -36,6 +36,17 @@ impl FromStr for OutputTarget {
         let lower = s.to_ascii_lowercase();
         if s.is_empty() || s == "-" {
             Ok(Self::Stdout)
+        } else if is_syft_format(&lower) {
+            // syft's `-o FORMAT` / `-o FORMAT=FILE` would otherwise write a file named `table`.
+            // FILE may be a URL with credentials: the message shows it redacted.
+            let s = redact_url(s);
+            let file = s.split_once('=').map_or("", |(_, file)| file);
+            let file = if file.is_empty() { "FILE" } else { file };
+            Err(format!(
+                "{s:?} is a syft output format, but -o takes where to write the document: \
+                 use --format NAME -o {file} (--help lists the formats); \
+                 to write a file named {s:?}, give -o ./{s}"
+            ))
         } else if lower.starts_with("http://") || lower.starts_with("https://") {
             Ok(Self::Http(s.to_owned()))
         } else if lower.starts_with("s3://") {
@@ -48,6 +59,30 @@ impl FromStr for OutputTarget {
             Ok(Self::File(PathBuf::from(s)))
         }
     }
+}
+
+/// syft's `-o` values: a format name (optionally `@VERSION`), alone or as `FORMAT=FILE`.
+fn is_syft_format(lower: &str) -> bool {
+    const SYFT_FORMATS: &[&str] = &[
+        "table",
+        "json",
+        "text",
+        "template",
+        "cyclonedx",
+        "cyclonedx-json",
+        "cyclonedx-xml",
+        "spdx",
+        "spdx-json",
+        "spdx-tag-value",
+        "syft-json",
+        "syft-table",
+        "syft-text",
+        "github",
+        "github-json",
+    ];
+    let format = lower.split_once('=').map_or(lower, |(format, _)| format);
+    let name = format.split_once('@').map_or(format, |(name, _)| name);
+    SYFT_FORMATS.contains(&name)
 }
 
 impl std::fmt::Display for OutputTarget {
@@ -118,6 +153,43 @@ mod tests {
         assert!("s3://bucket".parse::<OutputTarget>().is_err());
         let err = "ftp://x/y".parse::<OutputTarget>().expect_err("must fail");
         assert!(err.contains("not supported"), "{err}");
+    }
+
+    #[test]
+    fn syft_format_names_are_usage_errors() {
+        for value in [
+            "table",
+            "JSON",
+            "cyclonedx-json",
+            "cyclonedx-xml",
+            "spdx-json",
+            "spdx-tag-value",
+            "syft-json",
+            "github-json",
+            "text",
+            "template",
+            "spdx-json@2.2",
+        ] {
+            let err = value.parse::<OutputTarget>().expect_err(value);
+            assert!(err.contains("--format NAME -o FILE"), "{value}: {err}");
+            assert!(err.contains(&format!("-o ./{value}")), "{value}: {err}");
+        }
+        let err = "cyclonedx-json=out/sbom.json"
+            .parse::<OutputTarget>()
+            .expect_err("FORMAT=FILE");
+        assert!(err.contains("--format NAME -o out/sbom.json"), "{err}");
+        let err = "spdx-json=https://u:pw@h/sbom.json"
+            .parse::<OutputTarget>()
+            .expect_err("FORMAT=URL");
+        assert!(err.contains("-o https://") && !err.contains("pw"), "{err}");
+        // A path that only looks like one is still a file.
+        for value in ["./table", "out/table", "table.json", "json.d/x", "a=b.json"] {
+            assert_eq!(
+                value.parse::<OutputTarget>(),
+                Ok(OutputTarget::File(PathBuf::from(value))),
+                "{value}"
+            );
+        }
     }
 
     #[test]
