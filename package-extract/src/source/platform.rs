@@ -139,7 +139,7 @@ pub fn select<'a>(index: &'a Value, wanted: &Wanted<'_>) -> Result<Choice<'a>, S
         .iter()
         .find(|m| m.get("platform").is_some_and(|p| platform.matches(p)))
     {
-        if (wanted.present)(digest_of(found)) || wanted.given {
+        if (wanted.present)(digest_of(found)) {
             return Ok(Choice {
                 descriptor: found,
                 note: None,
