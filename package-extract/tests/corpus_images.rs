@@ -406,7 +406,7 @@ fn table() -> Vec<(&'static str, Vec<String>, Expect)> {
             vec![a(
                 "oci:cimage-fake-layer/delete_image_only_one_image:latest",
             )],
-            Expect::Error(3, &["layer 0"]),
+            Expect::Error(3, &["a527179158cd", "larger than 585 bytes"]),
         ),
     ]
 }
