@@ -49,9 +49,7 @@ pub fn may_send_credentials(registry: &Url, realm: &Url) -> Result<(), String> {
         return Ok(());
     }
     let same_loopback_host = realm.host_str() == registry.host_str()
-        && registry
-            .host_str()
-            .is_some_and(|h| super::is_loopback_host(h));
+        && registry.host_str().is_some_and(super::is_loopback_host);
     if realm.scheme() == "http" && same_loopback_host {
         return Ok(());
     }
