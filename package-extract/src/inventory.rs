@@ -1,20 +1,30 @@
 //! From an image reference to the merged file tree: open the source, walk every layer in
 //! parallel as a stream, overlay the results.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rayon::prelude::*;
 
 use common::AnalyzerError;
 
 use crate::catalog::keeps_history;
 use crate::layers::{Expected, LayerError, Limits, index_layer_pipelined};
+use crate::source::bounded::SizedReader;
+use crate::source::local::Local;
 use crate::source::platform::Platform;
-use crate::source::{BlobStore, Image, ImageRef, archive, layout, rootfs};
+use crate::source::{
+    BlobStore, Image, ImageRef, archive, daemon, docker_archive, layout, local, registry, rootfs,
+};
 use crate::tree::{FileTree, LayerIndex};
 
 /// How to read the image.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub platform: Platform,
+    /// `--platform` was given; otherwise `platform` is the machine's, and a layout holding
+    /// one platform only is read as that one.
+    pub platform_given: bool,
     pub limits: Limits,
     pub python_files: bool,
     pub registry: crate::source::registry::RegistryOptions,
@@ -33,45 +43,82 @@ pub struct Walked {
     pub image: Option<Image>,
     pub tree: FileTree,
     pub layers: Vec<LayerSummary>,
+    /// What the source chose or noticed on the user's behalf (for `warnings`).
+    pub warnings: Vec<String>,
 }
 
 pub fn walk(reference: &ImageRef, opts: &Options) -> Result<Walked, AnalyzerError> {
+    let inflate_cap = opts.limits.max_layer_bytes;
     match reference {
         ImageRef::RootFs(dir) => {
             let index = rootfs::index_dir(dir, &opts.limits, opts.python_files)?;
             Ok(assemble(None, vec![index]))
         }
         ImageRef::OciLayout { dir, reference } => {
-            let (image, blobs) = layout::open_dir(dir, reference.as_deref(), &opts.platform)?;
+            let (image, blobs) = layout::open_dir(
+                dir,
+                reference.as_deref(),
+                &opts.platform,
+                opts.platform_given,
+            )?;
             walk_layers(image, &blobs, opts)
         }
         ImageRef::OciArchive { file, reference } => {
-            let (image, blobs) = archive::open_oci(file, reference.as_deref(), &opts.platform)?;
+            let (image, blobs) = archive::open_oci(
+                file,
+                reference.as_deref(),
+                &opts.platform,
+                opts.platform_given,
+                inflate_cap,
+            )?;
             walk_layers(image, &blobs, opts)
         }
         ImageRef::DockerArchive { file, reference } => {
-            let (image, blobs) = archive::open_docker(file, reference.as_deref())?;
+            let (image, blobs) =
+                docker_archive::open_file(file, reference.as_deref(), inflate_cap)?;
             walk_layers(image, &blobs, opts)
         }
-        ImageRef::Registry(r) => crate::source::registry::walk(r, opts),
-        ImageRef::Daemon(name) => crate::source::daemon::walk(name, opts),
+        ImageRef::Registry(r) => {
+            let (image, blobs) =
+                registry::open(r, &opts.registry, &opts.platform, opts.platform_given)?;
+            walk_layers(image, &blobs, opts)
+        }
+        ImageRef::Daemon(name) => {
+            let (image, blobs) = daemon::open(name, inflate_cap)?;
+            walk_layers(image, &blobs, opts)
+        }
+        ImageRef::LocalPath(path) => match local::recognise(path, inflate_cap)? {
+            Local::Ref(r) => walk(&r, opts),
+            Local::Archive(index) if Local::is_docker_archive(&index) => {
+                let name = format!("docker-archive:{}", path.display());
+                let (image, blobs) = docker_archive::open(index, None, name)?;
+                walk_layers(image, &blobs, opts)
+            }
+            Local::Archive(index) => {
+                let (image, blobs) =
+                    archive::open_oci_index(index, None, &opts.platform, opts.platform_given)?;
+                walk_layers(image, &blobs, opts)
+            }
+        },
     }
 }
 
-/// Walks every layer of `image` in parallel and overlays them.
+/// Walks every layer of `image` in parallel and overlays them. Each blob is held to the size
+/// its descriptor declares (more or fewer bytes end the run), or to the layer size limit when
+/// no size is declared.
 pub fn walk_layers(
-    image: Image,
+    mut image: Image,
     blobs: &dyn BlobStore,
     opts: &Options,
 ) -> Result<Walked, AnalyzerError> {
     let bar = common::progress::bar(image.layers.len() as u64, "layers");
-    let indexes = image
+    let walked = image
         .layers
         .par_iter()
         .enumerate()
         .map(|(i, layer)| {
+            let what = layer.digest.as_ref().map_or(layer.locator.clone(), ToString::to_string);
             let blob = blobs.open(layer).map_err(|e| {
-                let what = layer.digest.as_ref().map_or(layer.locator.clone(), ToString::to_string);
                 if e.kind() == std::io::ErrorKind::NotFound {
                     AnalyzerError::input(format!(
                         "layer {i} ({what}) is named by the manifest but missing from the image: {e}"
@@ -80,6 +127,13 @@ pub fn walk_layers(
                     AnalyzerError::input(format!("cannot open layer {i} ({what}): {e}"))
                 }
             })?;
+            let read = Arc::new(AtomicU64::new(0));
+            let blob = if layer.size_known {
+                SizedReader::new(blob, layer.size, &what)
+            } else {
+                SizedReader::at_most(blob, opts.limits.max_layer_bytes, &what)
+            }
+            .counting(Arc::clone(&read));
             // The blob's own digest already pins the bytes, and decompression is deterministic:
             // hashing the uncompressed tar as well (over a gigabyte in a data-science image)
             // would check nothing more. Layers known only by their diff_id still get it checked.
@@ -92,10 +146,21 @@ pub fn walk_layers(
                 .map_err(layer_error)?;
             bar.inc(1);
             tracing::info!(layer = i, entries = index.entries.len(), bytes = index.uncompressed_size, "layer walked");
-            Ok(index)
+            Ok((index, read.load(Ordering::Relaxed)))
         })
         .collect::<Result<Vec<_>, AnalyzerError>>()?;
     bar.finish_and_clear();
+    // `image_size` adds what was read: the sizes are now true, whatever was declared.
+    let (indexes, read): (Vec<_>, Vec<_>) = walked.into_iter().unzip();
+    for (layer, bytes) in image.layers.iter_mut().zip(read) {
+        layer.size = bytes;
+        layer.size_known = true;
+    }
+    if image.total_size().is_none() {
+        return Err(AnalyzerError::input(
+            "the image's sizes add up to more than 2^64 bytes",
+        ));
+    }
     Ok(assemble(Some(image), indexes))
 }
 
@@ -123,10 +188,12 @@ pub fn assemble(image: Option<Image>, indexes: Vec<LayerIndex>) -> Walked {
             warnings: i.warnings.clone(),
         })
         .collect();
+    let warnings = image.as_ref().map(|i| i.notes.clone()).unwrap_or_default();
     let tree = FileTree::overlay(indexes, keeps_history);
     Walked {
         image,
         tree,
         layers,
+        warnings,
     }
 }

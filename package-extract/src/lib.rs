@@ -18,9 +18,9 @@ use serde::Serialize;
 
 use crate::inventory::{Options, Walked};
 use crate::layers::Limits;
-use crate::source::ImageRef;
 use crate::source::platform::Platform;
 use crate::source::registry::RegistryOptions;
+use crate::source::ImageRef;
 
 pub const INFO: AnalyzerInfo = AnalyzerInfo {
     name: "package-extract",
@@ -53,9 +53,13 @@ pub enum Command {
 
 #[derive(Debug, Args, Serialize)]
 pub struct ExtractImage {
-    /// The image: docker://REF or a bare reference, oci:DIR[:REF], oci-archive:FILE[:REF],
-    /// docker-archive:FILE[:REF], dir:DIR (a root filesystem), docker-daemon:NAME[:TAG].
+    /// The image: docker://REF or a bare reference, oci:DIR[:REF|@DIGEST],
+    /// oci-archive:FILE[:REF|@DIGEST], docker-archive:FILE[:TAG] (plain, gzip, zstd or bzip2),
+    /// dir:DIR (a root filesystem), docker-daemon:NAME[:TAG], or a local path without a
+    /// transport (layout, archive or directory, recognised from its content). syft's oci-dir:,
+    /// registry:, docker: (a daemon) and podman: are accepted too.
     #[arg(short, long, env = "THOTH_ANALYZED_IMAGE")]
+    #[serde(serialize_with = "serialize_reference")]
     pub image: String,
 
     /// Registry credentials as USER:PASSWORD (a token can be the password). Never recorded.
@@ -72,9 +76,10 @@ pub struct ExtractImage {
     #[arg(long, env = "THOTH_ANALYZER_NO_TLS_VERIFY")]
     pub no_tls_verify: bool,
 
-    /// Give up after this many seconds.
-    #[arg(short, long, value_name = "SECONDS", env = "THOTH_ANALYZER_TIMEOUT")]
-    pub timeout: Option<u64>,
+    /// Give up after this many seconds (the whole run: registry, layers, catalogers). Each
+    /// registry connection also ends when it stalls for 60 seconds.
+    #[arg(short, long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT_SECS, env = "THOTH_ANALYZER_TIMEOUT")]
+    pub timeout: u64,
 
     /// For an image index (multi-platform image): which image, as os/arch[/variant]. Defaults
     /// to the machine's platform.
@@ -132,6 +137,15 @@ impl AnalyzerCli for Cli {
 
 pub use report::Report;
 
+/// `-t` when not given: an hour covers multi-gigabyte images over slow links, and a source that
+/// drips bytes can no longer hold a pod forever.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 3600;
+
+/// The image reference as recorded in `metadata.arguments`: never with credentials in it.
+fn serialize_reference<S: serde::Serializer>(image: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&source::reference::redact(image))
+}
+
 pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
     let Command::ExtractImage(args) = &cli.command;
     let reference = ImageRef::parse(&args.image)
@@ -142,6 +156,7 @@ pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
     };
     let opts = Options {
         platform,
+        platform_given: args.platform.is_some(),
         limits: Limits {
             max_entries: args.max_entries,
             max_layer_bytes: args.max_layer_size,
@@ -154,7 +169,7 @@ pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
             no_tls_verify: args.no_tls_verify,
         },
     };
-    let timeout = args.timeout.map(std::time::Duration::from_secs);
+    let timeout = Some(std::time::Duration::from_secs(args.timeout));
     let walked =
         common::deadline::run_with_deadline(timeout, move || inventory::walk(&reference, &opts))?;
     let report = build_report(&walked);
@@ -162,7 +177,7 @@ pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
         return Ok(common::Analysis::ok(report));
     }
     let subject = sbom::Subject {
-        name: common::secret::redact_url(&args.image),
+        name: source::reference::redact(&args.image),
         digest: walked
             .image
             .as_ref()

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use crate::catalog::{CATALOGERS, Package, registry};
 use crate::inspect::SkopeoInspect;
 use crate::inventory::Walked;
+use crate::source::Image;
 
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -107,16 +108,18 @@ pub fn build(walked: &Walked) -> Report {
                 .collect()
         })
         .unwrap_or_default();
-    let image_size = image
-        .map(|i| i.layers.iter().map(|l| l.size).sum::<u64>() + i.config_size + i.manifest_size)
-        .unwrap_or(0);
+    // Checked: sizes come from the bytes read, and a sum that overflows is no size at all.
+    let image_size = image.and_then(Image::total_size).unwrap_or(0);
     let catalogued = registry::run(&walked.tree);
-    let mut warnings: Vec<String> = walked
-        .layers
-        .iter()
-        .enumerate()
-        .flat_map(|(i, l)| l.warnings.iter().map(move |w| format!("layer {i}: {w}")))
-        .collect();
+    // The source's own notes first (the platform chosen, a config named for another digest).
+    let mut warnings: Vec<String> = walked.warnings.clone();
+    warnings.extend(
+        walked
+            .layers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| l.warnings.iter().map(move |w| format!("layer {i}: {w}"))),
+    );
     warnings.extend(catalogued.warnings);
     Report {
         catalogs: catalogued.keys,

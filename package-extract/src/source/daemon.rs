@@ -1,25 +1,15 @@
 //! `docker-daemon:NAME[:TAG]`: an image in the local Docker or Podman engine, read through the
-//! engine's API (`GET /images/NAME/get`, the `docker save` stream). The engine sends a
-//! docker-archive whose `manifest.json` may come last, so every layer member is walked as it
-//! streams by and the layers are put in order once the manifest has arrived: one pass, nothing
-//! written to disk.
+//! engine's API (`GET /images/NAME/get`, the `docker save` stream). The stream is spooled to a
+//! temporary file (bounded) and read by the docker-archive reader `docker-archive:` uses.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 
 use common::AnalyzerError;
-use serde_json::Value;
 
+use super::Image;
+use super::archive::TarIndex;
+use super::docker_archive::{self, DockerBlobs};
 use super::engine_http::{self, Endpoint};
-use super::{Image, LayerDescriptor, diff_ids, parse_json};
-use crate::digest::Digest;
-use crate::inventory::{Options, Walked, assemble, layer_error};
-use crate::layers::{Expected, index_layer};
-use crate::path::ImagePath;
-use crate::tree::LayerIndex;
-
-/// JSON members (manifest, config) larger than this are not what they claim to be.
-const MAX_DOCUMENT: u64 = 16 << 20;
 
 /// The engine to ask: `DOCKER_HOST`, `CONTAINER_HOST`, then the usual sockets.
 pub fn endpoint() -> Result<Endpoint, AnalyzerError> {
@@ -49,7 +39,10 @@ pub fn endpoint() -> Result<Endpoint, AnalyzerError> {
         })
 }
 
-pub fn walk(name: &str, opts: &Options) -> Result<Walked, AnalyzerError> {
+/// Asks the engine for `name` as a `docker save` stream, spools it (at most `max_bytes`) into
+/// a temporary file, and reads that with the docker-archive reader: the engine's stream may put
+/// `manifest.json` last, and one reader serves both transports.
+pub fn open(name: &str, max_bytes: u64) -> Result<(Image, DockerBlobs), AnalyzerError> {
     let endpoint = endpoint()?;
     let path = format!("/images/{}/get", escape(name));
     let response = engine_http::get(&endpoint, &path).map_err(|e| {
@@ -71,13 +64,29 @@ pub fn walk(name: &str, opts: &Options) -> Result<Walked, AnalyzerError> {
             let _ = response.body.take(4096).read_to_string(&mut text);
             return Err(AnalyzerError::network(format!(
                 "the engine at {endpoint} answered {status}: {}",
-                text.trim()
+                common::secret::redact_url(text.trim())
             )));
         }
     }
-    let archive = read_archive(response.body, opts)?;
-    let (image, layers) = archive.into_image(name)?;
-    Ok(assemble(Some(image), layers))
+    let mut spool = tempfile::NamedTempFile::new()
+        .map_err(|e| AnalyzerError::internal(format!("cannot create a temporary file: {e}")))?;
+    let copied = std::io::copy(
+        &mut response.body.take(max_bytes.saturating_add(1)),
+        spool.as_file_mut(),
+    )
+    .map_err(|e| AnalyzerError::network(format!("reading the image from the engine: {e}")))?;
+    if copied > max_bytes {
+        return Err(AnalyzerError::input(format!(
+            "the engine's image stream for {name:?} is larger than {max_bytes} bytes (--max-layer-size)"
+        )));
+    }
+    let path = spool.into_temp_path();
+    let index = TarIndex::from_spool(path)?;
+    Ok(docker_archive::open(
+        index,
+        None,
+        format!("docker-daemon:{name}"),
+    )?)
 }
 
 /// Path-escapes an image name for the API URL (`localhost/app:1` → `localhost%2Fapp:1`).
@@ -90,150 +99,6 @@ fn escape(name: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
-}
-
-/// What one pass over the archive kept.
-#[derive(Default)]
-struct Archive {
-    documents: HashMap<String, Vec<u8>>,
-    layers: HashMap<String, (LayerIndex, u64)>,
-}
-
-fn read_archive(body: Box<dyn Read + Send>, opts: &Options) -> Result<Archive, AnalyzerError> {
-    let bad = |e: std::io::Error| {
-        AnalyzerError::input(format!(
-            "the engine's image stream is not a valid archive: {e}"
-        ))
-    };
-    let mut archive = tar::Archive::new(body);
-    let mut kept = Archive::default();
-    for (n, entry) in archive.entries().map_err(bad)?.enumerate() {
-        let entry = entry.map_err(bad)?;
-        if !matches!(
-            entry.header().entry_type(),
-            tar::EntryType::Regular | tar::EntryType::Continuous
-        ) {
-            continue;
-        }
-        let name = ImagePath::normalize(&String::from_utf8_lossy(&entry.path_bytes()))
-            .0
-            .as_str()
-            .trim_start_matches('/')
-            .to_owned();
-        let size = entry.size();
-        let mut reader = BufReader::with_capacity(64 << 10, entry);
-        let looks_json = matches!(reader.fill_buf().map_err(bad)?.first(), Some(b'{' | b'['));
-        if (looks_json && size <= MAX_DOCUMENT)
-            || size == 0
-            || name.ends_with("VERSION")
-            || name == "repositories"
-        {
-            let mut bytes = Vec::new();
-            reader
-                .take(MAX_DOCUMENT)
-                .read_to_end(&mut bytes)
-                .map_err(bad)?;
-            kept.documents.insert(name, bytes);
-            continue;
-        }
-        // Content-addressed members are checked against their name as they stream.
-        let compressed = name
-            .strip_prefix("blobs/sha256/")
-            .and_then(|hex| Digest::parse(&format!("sha256:{hex}")).ok());
-        let expected = Expected {
-            compressed,
-            uncompressed: None,
-            compressed_verified_upstream: false,
-        };
-        let index = index_layer(n, reader, &expected, &opts.limits, opts.python_files)
-            .map_err(layer_error)?;
-        tracing::info!(member = %name, entries = index.entries.len(), "layer walked");
-        kept.layers.insert(name, (index, size));
-    }
-    Ok(kept)
-}
-
-impl Archive {
-    fn into_image(mut self, name: &str) -> Result<(Image, Vec<LayerIndex>), AnalyzerError> {
-        let manifest = self
-            .documents
-            .get("manifest.json")
-            .ok_or_else(|| AnalyzerError::input("the engine's image stream has no manifest.json"))
-            .and_then(|b| parse_json(b, "manifest.json").map_err(AnalyzerError::from))?;
-        let entry = manifest
-            .as_array()
-            .and_then(|a| a.first())
-            .ok_or_else(|| AnalyzerError::input("manifest.json lists no image"))?;
-        let config_path = entry
-            .get("Config")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let config_bytes = self.documents.get(config_path).ok_or_else(|| {
-            AnalyzerError::input(format!("the stream has no config {config_path}"))
-        })?;
-        let config = parse_json(config_bytes, "the image config")?;
-        let config_size = config_bytes.len() as u64;
-        let ids = diff_ids(&config);
-        let members: Vec<&str> = entry
-            .get("Layers")
-            .and_then(Value::as_array)
-            .map(|l| l.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let mut descriptors = Vec::with_capacity(members.len());
-        let mut indexes = Vec::with_capacity(members.len());
-        for (i, member) in members.iter().enumerate() {
-            let key = ImagePath::normalize(member)
-                .0
-                .as_str()
-                .trim_start_matches('/')
-                .to_owned();
-            let (mut index, size) = self.layers.remove(&key).ok_or_else(|| {
-                AnalyzerError::input(format!(
-                    "manifest.json names layer {member}, which the stream did not hold"
-                ))
-            })?;
-            let diff_id = ids.get(i).cloned().flatten();
-            // Classic members (`<id>/layer.tar`) are uncompressed, so their digest is the
-            // diff_id; content-addressed `blobs/` members were checked against their name.
-            if let (Some(want), Some(got)) = (&diff_id, &index.blob_digest) {
-                if want != got && !key.starts_with("blobs/") {
-                    return Err(AnalyzerError::input(format!(
-                        "layer {i} ({member}): digest mismatch: the config's diff_id is {want}, the layer hashes to {got}"
-                    )));
-                }
-            }
-            index.renumber(i);
-            descriptors.push(LayerDescriptor {
-                digest: index.blob_digest.clone(),
-                diff_id,
-                size,
-                media_type: "application/vnd.docker.image.rootfs.diff.tar".into(),
-                annotations: None,
-                locator: (*member).to_owned(),
-            });
-            indexes.push(index);
-        }
-        let repo_tags = entry
-            .get("RepoTags")
-            .and_then(Value::as_array)
-            .map(|t| {
-                t.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let image = Image {
-            name: format!("docker-daemon:{name}"),
-            manifest_digest: None,
-            manifest_size: 0,
-            config,
-            config_size,
-            layers: descriptors,
-            repo_tags,
-        };
-        Ok((image, indexes))
-    }
 }
 
 #[cfg(test)]

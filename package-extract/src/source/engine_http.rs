@@ -60,17 +60,22 @@ pub fn get(endpoint: &Endpoint, path: &str) -> io::Result<Response> {
     stream.flush()?;
     let mut reader = BufReader::with_capacity(256 << 10, stream);
     let mut line = String::new();
-    reader.read_line(&mut line)?;
+    bounded_line(&mut reader, &mut line)?;
     let status = line
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse::<u16>().ok())
         .ok_or_else(|| io::Error::other(format!("not an HTTP answer: {:?}", line.trim())))?;
     let mut chunked = false;
+    let mut headers = 0;
     let mut length: Option<u64> = None;
     loop {
         line.clear();
-        if reader.read_line(&mut line)? == 0 {
+        headers += 1;
+        if headers > MAX_HEADERS {
+            return Err(io::Error::other("the engine sent too many headers"));
+        }
+        if bounded_line(&mut reader, &mut line)? == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "the engine closed the connection in the headers",
@@ -103,6 +108,20 @@ pub fn get(endpoint: &Endpoint, path: &str) -> io::Result<Response> {
     Ok(Response { status, body })
 }
 
+/// A status, header or chunk-size line longer than this is not HTTP.
+const MAX_LINE: u64 = 64 << 10;
+const MAX_HEADERS: usize = 200;
+
+/// `read_line`, refusing a line longer than [`MAX_LINE`] (an engine, or whatever answers on its
+/// socket, cannot make the reader buffer without end).
+fn bounded_line(reader: &mut impl BufRead, line: &mut String) -> io::Result<usize> {
+    let n = Read::take(&mut *reader, MAX_LINE).read_line(line)?;
+    if n as u64 == MAX_LINE && !line.ends_with('\n') {
+        return Err(io::Error::other("the engine sent an over-long line"));
+    }
+    Ok(n)
+}
+
 /// Decodes `Transfer-Encoding: chunked`.
 struct Chunked<R> {
     inner: R,
@@ -117,11 +136,11 @@ impl<R: BufRead> Read for Chunked<R> {
         }
         if self.left == 0 {
             let mut line = String::new();
-            self.inner.read_line(&mut line)?;
+            bounded_line(&mut self.inner, &mut line)?;
             if line == "\r\n" || line == "\n" {
                 // The CRLF that ends the previous chunk.
                 line.clear();
-                self.inner.read_line(&mut line)?;
+                bounded_line(&mut self.inner, &mut line)?;
             }
             let size = line.trim().split(';').next().unwrap_or_default();
             self.left = u64::from_str_radix(size, 16).map_err(|_| {

@@ -2,10 +2,14 @@
 //! a [`BlobStore`] that opens each layer as a stream.
 
 pub mod archive;
+pub mod artifact;
 pub mod auth;
+pub mod bounded;
 pub mod daemon;
+pub mod docker_archive;
 pub mod engine_http;
 pub mod layout;
+pub mod local;
 pub mod platform;
 pub mod reference;
 pub mod registry;
@@ -26,7 +30,10 @@ pub struct LayerDescriptor {
     pub digest: Option<Digest>,
     /// Of the uncompressed tar, from the config's `rootfs.diff_ids`.
     pub diff_id: Option<Digest>,
+    /// Bytes of the blob: declared by the manifest, or the member's size in an archive.
     pub size: u64,
+    /// Whether `size` is known; the walk then reads exactly that many bytes or fails.
+    pub size_known: bool,
     pub media_type: String,
     pub annotations: Option<Value>,
     /// Where the store finds the blob (a path inside an archive or layout, or the digest).
@@ -45,6 +52,18 @@ pub struct Image {
     pub config_size: u64,
     pub layers: Vec<LayerDescriptor>,
     pub repo_tags: Vec<String>,
+    /// What the reader chose on the user's behalf (a platform, a config name), for `warnings`.
+    pub notes: Vec<String>,
+}
+
+impl Image {
+    /// Manifest, config and layer bytes together; `None` if the declared sizes overflow.
+    pub fn total_size(&self) -> Option<u64> {
+        self.layers.iter().try_fold(
+            self.manifest_size.checked_add(self.config_size)?,
+            |sum, l| sum.checked_add(l.size),
+        )
+    }
 }
 
 /// Opens layer blobs. Implementations are shared between the threads that walk layers.
@@ -62,6 +81,8 @@ pub trait BlobStore: Sync {
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
     Input(String),
     #[error("{0}")]
     Network(String),
@@ -70,6 +91,7 @@ pub enum SourceError {
 impl From<SourceError> for common::AnalyzerError {
     fn from(e: SourceError) -> Self {
         match e {
+            SourceError::Usage(m) => common::AnalyzerError::usage(m),
             SourceError::Input(m) => common::AnalyzerError::input(m),
             SourceError::Network(m) => common::AnalyzerError::network(m),
         }
@@ -84,7 +106,7 @@ pub(crate) fn parse_json(bytes: &[u8], what: &str) -> Result<Value, SourceError>
 
 /// Layer descriptors from an OCI / Docker v2 schema 2 manifest, paired with the config's
 /// `diff_ids`.
-pub(crate) fn layers_from_manifest(
+pub fn layers_from_manifest(
     manifest: &Value,
     config: &Value,
 ) -> Result<Vec<LayerDescriptor>, SourceError> {
@@ -100,11 +122,13 @@ pub(crate) fn layers_from_manifest(
             let digest_text = l.get("digest").and_then(Value::as_str).unwrap_or_default();
             let digest = Digest::parse(digest_text)
                 .map_err(|e| SourceError::Input(format!("layer {i} of the manifest: {e}")))?;
+            let size = l.get("size").and_then(Value::as_u64);
             Ok(LayerDescriptor {
                 locator: digest.to_string(),
                 digest: Some(digest),
                 diff_id: diff_ids.get(i).cloned().flatten(),
-                size: l.get("size").and_then(Value::as_u64).unwrap_or(0),
+                size: size.unwrap_or(0),
+                size_known: size.is_some(),
                 media_type: l
                     .get("mediaType")
                     .and_then(Value::as_str)

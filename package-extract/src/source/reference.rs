@@ -26,7 +26,29 @@ pub enum ImageRef {
     RootFs(PathBuf),
     /// `docker-daemon:NAME[:TAG]`: an image in the local Docker or Podman engine.
     Daemon(String),
+    /// A path without a transport: what it is (layout, archive, root filesystem) is read from
+    /// the file itself.
+    LocalPath(PathBuf),
 }
+
+/// The transports `-i` takes, for the error that lists them.
+pub const TRANSPORTS: &[&str] = &[
+    "docker://",
+    "oci:",
+    "oci-archive:",
+    "docker-archive:",
+    "docker-daemon:",
+    "dir:",
+];
+
+/// Other tools' spellings accepted as aliases: syft's `oci-dir:`, `registry:`, `docker:` (its
+/// daemon source) and `podman:`, and skopeo's `docker:` with `//`.
+const ALIASES: &[(&str, &str)] = &[
+    ("oci-dir", "oci"),
+    ("registry", "docker://"),
+    ("docker", "docker-daemon"),
+    ("podman", "docker-daemon"),
+];
 
 impl ImageRef {
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -34,20 +56,22 @@ impl ImageRef {
         if text.is_empty() {
             return Err("the image reference is empty".into());
         }
+        let redacted = redact(text);
+        if redacted != text {
+            return Err(format!(
+                "the image reference {redacted:?} holds credentials; give them with -c USER:PASSWORD (or log in with podman/docker) instead"
+            ));
+        }
+        if looks_like_path(text) {
+            return Ok(Self::LocalPath(PathBuf::from(text)));
+        }
         let Some((transport, rest)) = text.split_once(':') else {
             return Ok(Self::Registry(text.to_owned()));
         };
-        let path_and_ref = |rest: &str| -> (PathBuf, Option<String>) {
-            match rest.split_once(':') {
-                Some((p, r)) if !r.is_empty() => (PathBuf::from(p), Some(r.to_owned())),
-                Some((p, _)) => (PathBuf::from(p), None),
-                None => (PathBuf::from(rest), None),
-            }
-        };
         let need = |what: &str| format!("{transport}: needs {what}, e.g. {transport}:./image");
         match transport {
-            "docker" => {
-                let r = rest.trim_start_matches("//");
+            "docker" if rest.starts_with("//") => {
+                let r = &rest[2..];
                 if r.is_empty() {
                     return Err(
                         "docker:// needs a reference, e.g. docker://registry.local:5000/app:1.0"
@@ -56,13 +80,20 @@ impl ImageRef {
                 }
                 Ok(Self::Registry(r.to_owned()))
             }
-            "oci" | "oci-archive" | "docker-archive" => {
+            "registry" => {
+                let r = rest.trim_start_matches("//");
+                if r.is_empty() {
+                    return Err(need("a reference"));
+                }
+                Ok(Self::Registry(r.to_owned()))
+            }
+            "oci" | "oci-dir" | "oci-archive" | "docker-archive" => {
                 if rest.is_empty() {
                     return Err(need("a path"));
                 }
                 let (p, r) = path_and_ref(rest);
                 Ok(match transport {
-                    "oci" => Self::OciLayout {
+                    "oci" | "oci-dir" => Self::OciLayout {
                         dir: p,
                         reference: r,
                     },
@@ -82,7 +113,10 @@ impl ImageRef {
                 }
                 Ok(Self::RootFs(PathBuf::from(rest)))
             }
-            "docker-daemon" => {
+            // `docker:NAME` without `//` is syft's daemon source; a registry host named
+            // `docker` with a port (`docker:5000/app`) stays a registry reference.
+            "docker" if is_port_then_path(rest) => Ok(Self::Registry(text.to_owned())),
+            "docker-daemon" | "docker" | "podman" => {
                 if rest.is_empty() {
                     return Err(
                         "docker-daemon: needs an image name, e.g. docker-daemon:app:latest".into(),
@@ -90,16 +124,130 @@ impl ImageRef {
                 }
                 Ok(Self::Daemon(rest.to_owned()))
             }
-            // `registry.local:5000/app`, `app:tag`: a bare registry reference; the registry
-            // client rejects malformed ones with its own message.
-            _ => Ok(Self::Registry(text.to_owned())),
+            _ if is_registry_reference(transport, rest) => Ok(Self::Registry(text.to_owned())),
+            _ => Err(unknown_transport(transport)),
         }
+    }
+}
+
+/// `DIR[:REF]` or `DIR@sha256:...` (a manifest chosen by digest).
+fn path_and_ref(rest: &str) -> (PathBuf, Option<String>) {
+    if let Some((p, digest)) = rest.rsplit_once('@') {
+        if digest.starts_with("sha256:") || digest.starts_with("sha512:") {
+            return (PathBuf::from(p), Some(digest.to_owned()));
+        }
+    }
+    match rest.split_once(':') {
+        Some((p, r)) if !r.is_empty() => (PathBuf::from(p), Some(r.to_owned())),
+        Some((p, _)) => (PathBuf::from(p), None),
+        None => (PathBuf::from(rest), None),
+    }
+}
+
+/// A path given without a transport: it starts like one (`/`, `./`, `../`, `~/`) or names
+/// something that exists.
+fn looks_like_path(text: &str) -> bool {
+    text.starts_with('/')
+        || text.starts_with("./")
+        || text.starts_with("../")
+        || text.starts_with("~/")
+        || text == "."
+        || std::path::Path::new(text).exists()
+}
+
+fn is_port_then_path(rest: &str) -> bool {
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && (rest.len() == digits || rest.as_bytes()[digits] == b'/')
+}
+
+/// `host:port/...` or `name:tag`: a registry reference whose first colon is not a transport's.
+fn is_registry_reference(head: &str, rest: &str) -> bool {
+    if nearest_transport(head).is_some_and(|(_, distance)| distance <= 2) {
+        return false;
+    }
+    let is_tag = !rest.is_empty()
+        && rest.len() <= 128
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        || rest.starts_with("sha256:");
+    is_tag || is_port_then_path(rest) || head.contains('.')
+}
+
+fn nearest_transport(head: &str) -> Option<(&'static str, usize)> {
+    TRANSPORTS
+        .iter()
+        .map(|t| t.trim_end_matches("://").trim_end_matches(':'))
+        .chain(ALIASES.iter().map(|(a, _)| *a))
+        .map(|t| (t, edit_distance(head, t)))
+        .min_by_key(|(_, d)| *d)
+}
+
+fn unknown_transport(head: &str) -> String {
+    let nearest = nearest_transport(head)
+        .filter(|(_, d)| *d <= 3)
+        .map(|(t, _)| format!(" (did you mean {t}:?)"))
+        .unwrap_or_default();
+    format!(
+        "unknown transport {head:?}{nearest}; the transports are {} (and syft's oci-dir:, registry:, docker:, podman:), or give a bare registry reference or a local path",
+        TRANSPORTS.join(", ")
+    )
+}
+
+/// Levenshtein distance, for the nearest transport to a typo.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The reference with any user-info (`user:pass@host/...`, `docker://user:pass@...`) removed,
+/// for messages: credentials never belong in a reference, and must not be echoed from one.
+pub fn redact(text: &str) -> String {
+    let (scheme, rest) = match text.find("://") {
+        Some(i) => text.split_at(i + 3),
+        None => ("", text),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match authority.rfind('@') {
+        Some(at)
+            if !authority[at + 1..].starts_with("sha256:")
+                && !authority[at + 1..].starts_with("sha512:") =>
+        {
+            format!("{scheme}{}@{}", common::secret::REDACTED, &rest[at + 1..])
+        }
+        _ => text.to_owned(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_references_are_redacted() {
+        assert_eq!(redact("user:pass@host/x"), "<redacted>@host/x");
+        assert_eq!(
+            redact("docker://user:pass@host:5000/x:1"),
+            "docker://<redacted>@host:5000/x:1"
+        );
+        assert_eq!(redact("host/x@sha256:ab"), "host/x@sha256:ab");
+        assert_eq!(redact("app@sha256:ab"), "app@sha256:ab");
+        for text in ["user:s3cr3t@host/x", "docker://user:s3cr3t@host/x:1"] {
+            let e = ImageRef::parse(text).expect_err("refused");
+            assert!(!e.contains("s3cr3t") && !e.contains("user"), "{e}");
+        }
+    }
 
     #[test]
     fn parses_transports() {
@@ -159,6 +307,45 @@ mod tests {
             ImageRef::parse("docker-daemon:app:latest"),
             Ok(ImageRef::Daemon("app:latest".into()))
         );
+        assert_eq!(
+            ImageRef::parse("oci:dir@sha256:ab"),
+            Ok(ImageRef::OciLayout {
+                dir: "dir".into(),
+                reference: Some("sha256:ab".into())
+            })
+        );
+        assert_eq!(
+            ImageRef::parse("oci-dir:d"),
+            Ok(ImageRef::OciLayout {
+                dir: "d".into(),
+                reference: None
+            })
+        );
+        assert_eq!(
+            ImageRef::parse("registry:r.test/a:1"),
+            Ok(ImageRef::Registry("r.test/a:1".into()))
+        );
+        assert_eq!(
+            ImageRef::parse("docker:app:1"),
+            Ok(ImageRef::Daemon("app:1".into()))
+        );
+        assert_eq!(
+            ImageRef::parse("podman:app"),
+            Ok(ImageRef::Daemon("app".into()))
+        );
+        assert_eq!(
+            ImageRef::parse("docker:5000/app"),
+            Ok(ImageRef::Registry("docker:5000/app".into()))
+        );
+        assert_eq!(
+            ImageRef::parse("./image.tar"),
+            Ok(ImageRef::LocalPath("./image.tar".into()))
+        );
+        let e = ImageRef::parse("docker-deamon:app:1").expect_err("typo");
+        assert!(e.contains("did you mean docker-daemon:"), "{e}");
+        assert!(e.contains("oci-archive:"), "{e}");
+        let e = ImageRef::parse("docker-deamon:app").expect_err("typo");
+        assert!(e.contains("unknown transport"), "{e}");
         assert!(ImageRef::parse("").is_err());
         assert!(ImageRef::parse("oci:").is_err());
         assert!(ImageRef::parse("docker://").is_err());

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod standin;
+
 pub fn sample_layout() -> PathBuf {
     common::golden::testdata("package-extract").join("sample-image")
 }
