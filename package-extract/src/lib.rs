@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod digest;
 pub mod elf;
+pub mod identity;
 pub mod inspect;
 pub mod inventory;
 pub mod layers;
@@ -195,7 +196,7 @@ pub fn build_report(walked: &Walked) -> Report {
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_else(|| vec![identity::rootfs_digest(&walked.tree)]);
     let image_size = image
         .map(|i| i.layers.iter().map(|l| l.size).sum::<u64>() + i.config_size + i.manifest_size)
         .unwrap_or(0);

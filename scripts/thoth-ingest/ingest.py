@@ -15,6 +15,11 @@ MANIFEST: {"sync": bool, "documents": [{"label": str, "kind": "analysis"|"solver
 - rows: the row count of every non-empty table after the sync;
 - environment: the (external_)software_environment row the analysis sync made, column by column.
 
+An entry with "add_package_license": true first gets, in every solver `tree` entry, the
+`package_license` that thoth-solver's development line computes and its 1.10.2 release on PyPI
+lacks (thoth-storages 0.74.2 requires it): `thoth.license_solver.detect_license(metadata,
+package_name=, package_version=, raise_on_error=False)`, Thoth's own code; the file is rewritten.
+
 Parsed build logs have no graph sync in Thoth: its build-analysis workflow stores them with
 `BuildLogsParsedResultsStore.store_document`, whose only check is the schema; so a buildlog
 document reports `sync: "not synced by Thoth"` and its schema result.
@@ -198,11 +203,28 @@ def environment_row(graph):
     return None
 
 
+def add_package_license(path):
+    from thoth.license_solver import detect_license
+
+    document = json.load(open(path))
+    for entry in document["result"].get("tree", []):
+        entry["package_license"] = detect_license(
+            entry["importlib_metadata"]["metadata"],
+            package_name=entry["package_name"],
+            package_version=entry["package_version"],
+            raise_on_error=False,
+        )
+    with open(path, "w") as f:
+        json.dump(document, f)
+
+
 def main():
     logging.basicConfig(level=logging.ERROR)
     manifest = json.load(open(sys.argv[1]))
     report = []
     for entry in manifest["documents"]:
+        if entry.get("add_package_license"):
+            add_package_license(entry["path"])
         document = json.load(open(entry["path"]))
         report.append({"label": entry["label"], "kind": entry["kind"],
                        "schema": schema_check(entry["kind"], document)})
