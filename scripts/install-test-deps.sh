@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need, idempotently: the Debian packages in .ci/apt-packages (real tools
 # make the fixtures and act as peers: a registry, skopeo, umoci, podman, rpm, ...) and the pinned
-# Python packages in .ci/pip-requirements (uv, moto, the SBOM validators, ...). Packages already
+# Python packages in .ci/pip-requirements (uv, moto, the SBOM validators, ...), and the Python 3.8
+# environment with Thoth's own ingestion code (scripts/thoth-ingest/venv.sh). Packages already
 # present are left alone, so a second run installs nothing.
 #
 #   scripts/install-test-deps.sh          # as root, or as a user who may run sudo
@@ -43,6 +44,10 @@ if [ -s .ci/pip-requirements ]; then
     exit 1
   fi
 fi
+
+# Thoth's own ingestion code (thoth-storages, thoth-solver) for the thoth_ingest tests: a Python
+# 3.8 virtual environment built once per machine, cached outside the repository.
+scripts/thoth-ingest/venv.sh >/dev/null
 
 if [ ! -d ../shared/corpus ]; then
   echo "../shared/corpus is missing: the tests read the shared corpus beside the repository" >&2

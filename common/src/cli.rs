@@ -9,6 +9,13 @@ use serde::Serialize;
 
 use crate::output::OutputTarget;
 
+/// `--metadata` when none is given: what Thoth's scheduler passed for an image analysed on
+/// request (`environment_type` "runtime", an external image, no origin). thoth-storages'
+/// `sync_analysis_result` indexes `environment_type` (a missing key is a `KeyError`, `null` a
+/// `TypeError`) and reads `is_external` and `origin`; the provenance sync reads `origin`.
+pub const DEFAULT_METADATA: &str =
+    r#"{"environment_type": "runtime", "is_external": true, "origin": null}"#;
+
 /// Options of the top-level command (Thoth's click group).
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct GlobalArgs {
@@ -23,8 +30,9 @@ pub struct GlobalArgs {
     pub log_format: LogFormat,
 
     /// Free-form JSON recorded in the document's metadata (Thoth's workflows pass the origin and
-    /// environment type here); not used by the analysis.
-    #[arg(long, value_name = "JSON", global = true)]
+    /// environment type here); not used by the analysis. The default carries the keys Thoth's
+    /// graph sync reads (environment_type, is_external, origin); a value of your own should too.
+    #[arg(long, value_name = "JSON", global = true, default_value = DEFAULT_METADATA)]
     pub metadata: Option<String>,
 
     /// Print the JSON Schema of this analyzer's document and exit.

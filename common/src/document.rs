@@ -72,12 +72,96 @@ pub struct Metadata {
     pub document_id: Option<String>,
     /// `THOTH_DEPLOYMENT_NAME`.
     pub thoth_deployment_name: Option<String>,
-    /// The os-release of the machine running the analyzer, filtered to Thoth's keys.
-    pub os_release: Option<BTreeMap<String, String>>,
+    /// The os-release of the machine running the analyzer, filtered to Thoth's keys. The keys
+    /// Thoth's result store requires (`id`, `name`, `platform_id`, `version`, `version_id`) are
+    /// always present: `""` where the machine does not say (Debian has no `platform_id`; a
+    /// distroless image has no os-release at all).
+    pub os_release: BTreeMap<String, String>,
     /// The machine's distribution, shaped like Python's `distro.info()`.
     pub distribution: Distribution,
-    /// Always null: no Python interpreter is involved.
-    pub python: Option<Value>,
+    /// The Python interpreter the result is about: the solver's target interpreter. Analyzers
+    /// that involve none write [`PythonInfo::none`].
+    pub python: PythonInfo,
+}
+
+/// `metadata.python`, key for key Thoth's (its `sys.version_info` plus `sys.api_version` and
+/// `sys.implementation.name`); every key is required by Thoth's result-store schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PythonInfo {
+    /// `sys.api_version` (1013 for every CPython 3); 0 when unknown.
+    pub api_version: u32,
+    /// `sys.implementation.name`, e.g. `cpython`; `none` when no interpreter is involved.
+    pub implementation_name: String,
+    pub major: u32,
+    pub minor: u32,
+    pub micro: u32,
+    /// `final`, `candidate`, `beta`, `alpha`; `""` when unknown.
+    pub releaselevel: String,
+    pub serial: u32,
+}
+
+impl PythonInfo {
+    /// No interpreter is involved (package-extract, buildlog-parser, provenance-checker): a
+    /// schema-valid object that says so (`implementation_name: "none"`, zeros), since Thoth's
+    /// result store requires an object here. Thoth recorded the analyzer's own interpreter,
+    /// which said nothing about the input either.
+    pub fn none() -> Self {
+        Self {
+            api_version: 0,
+            implementation_name: "none".to_owned(),
+            major: 0,
+            minor: 0,
+            micro: 0,
+            releaselevel: String::new(),
+            serial: 0,
+        }
+    }
+
+    /// A target interpreter known by its version only (e.g. the solver's `--python 3.9`): the
+    /// micro version is 0 when not given, the release final.
+    pub fn cpython(major: u32, minor: u32, micro: u32) -> Self {
+        Self {
+            api_version: 1013,
+            implementation_name: "cpython".to_owned(),
+            major,
+            minor,
+            micro,
+            releaselevel: "final".to_owned(),
+            serial: 0,
+        }
+    }
+}
+
+thread_local! {
+    /// The hook an analyzer fills when its result is about a Python interpreter: the solver
+    /// calls [`set_target_python`] from its analysis function (the thread the runner calls it
+    /// on), and the document written at the end of that run carries it. Taken (reset) when the
+    /// metadata is collected; per thread, so runs in parallel test threads do not see each
+    /// other's.
+    static TARGET_PYTHON: std::cell::RefCell<Option<PythonInfo>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Records the interpreter this run's result is about, for `metadata.python`.
+pub fn set_target_python(python: PythonInfo) {
+    TARGET_PYTHON.with(|slot| *slot.borrow_mut() = Some(python));
+}
+
+fn take_target_python() -> Option<PythonInfo> {
+    TARGET_PYTHON.with(|slot| slot.borrow_mut().take())
+}
+
+/// The os-release keys Thoth's result-store schema requires.
+const REQUIRED_OS_RELEASE_KEYS: [&str; 5] = ["id", "name", "platform_id", "version", "version_id"];
+
+fn metadata_os_release(machine_os: Option<&BTreeMap<String, String>>) -> BTreeMap<String, String> {
+    let mut fields = machine_os
+        .map(host::metadata_os_release)
+        .unwrap_or_default();
+    for key in REQUIRED_OS_RELEASE_KEYS {
+        fields.entry(key.to_owned()).or_default();
+    }
+    fields
 }
 
 /// What varies between runs of the same input, and how the caller wants it pinned.
@@ -164,9 +248,9 @@ impl Metadata {
             },
             document_id: non_empty_env("THOTH_DOCUMENT_ID"),
             thoth_deployment_name: non_empty_env("THOTH_DEPLOYMENT_NAME"),
-            os_release: machine_os.as_ref().map(host::metadata_os_release),
+            os_release: metadata_os_release(machine_os.as_ref()),
             distribution,
-            python: None,
+            python: take_target_python().unwrap_or_else(PythonInfo::none),
         }
     }
 }
@@ -179,4 +263,48 @@ fn non_empty_env(name: &str) -> Option<String> {
 pub fn document_schema<R: JsonSchema>() -> Value {
     let schema = schemars::schema_for!(Document<R>);
     serde_json::to_value(&schema).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect() -> Metadata {
+        let info = AnalyzerInfo {
+            name: "t",
+            version: "0",
+            thoth_group: "thoth-t",
+            env_prefix: "T",
+            output_env: "T_OUTPUT",
+            verbose_env: "T_DEBUG",
+        };
+        Metadata::collect(
+            &info,
+            BTreeMap::new(),
+            Timestamp {
+                seconds: 0,
+                micros: 0,
+            },
+            std::time::Duration::ZERO,
+            &Reproducibility::default(),
+        )
+    }
+
+    #[test]
+    fn the_target_python_fills_one_document_then_none_again() {
+        set_target_python(PythonInfo::cpython(3, 9, 0));
+        assert_eq!(collect().python, PythonInfo::cpython(3, 9, 0));
+        assert_eq!(collect().python, PythonInfo::none());
+    }
+
+    #[test]
+    fn os_release_always_has_the_keys_thoths_schema_requires() {
+        let debian = BTreeMap::from([("id".to_owned(), "debian".to_owned())]);
+        let fields = metadata_os_release(Some(&debian));
+        assert_eq!(fields["id"], "debian");
+        for key in REQUIRED_OS_RELEASE_KEYS {
+            assert!(fields.contains_key(key), "{key}");
+            assert!(metadata_os_release(None).contains_key(key), "{key}");
+        }
+    }
 }

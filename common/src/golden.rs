@@ -127,18 +127,11 @@ pub fn assert_schema_current(path: &Path, generated: &Value) {
 /// relative to it and the recorded arguments are the same on every machine. Every document is
 /// also validated against `schema`. All cases run; the failures are reported together.
 pub fn run_cases(binary_path: &Path, binary: &str, schema: &Value) {
-    let root = testdata(binary);
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", root.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join("cmd").is_file())
-        .collect();
-    cases.sort();
+    let cases = cases(binary);
     assert!(
         !cases.is_empty(),
         "no golden cases under {}",
-        root.display()
+        testdata(binary).display()
     );
     let mut failures = Vec::new();
     for case in &cases {
@@ -155,7 +148,22 @@ pub fn run_cases(binary_path: &Path, binary: &str, schema: &Value) {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-fn run_case(binary_path: &Path, case: &Path, schema: &Value) {
+/// The golden case directories under `testdata/<binary>/`, in name order.
+pub fn cases(binary: &str) -> Vec<PathBuf> {
+    let root = testdata(binary);
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", root.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("cmd").is_file())
+        .collect();
+    cases.sort();
+    cases
+}
+
+/// The command a golden case runs: its arguments, in its directory, with an empty environment
+/// (but `PATH`) plus the case's `env` lines.
+pub fn case_command(binary_path: &Path, case: &Path) -> std::process::Command {
     let read = |name: &str| std::fs::read_to_string(case.join(name)).ok();
     let args: Vec<String> = read("cmd")
         .unwrap_or_default()
@@ -173,6 +181,16 @@ fn run_case(binary_path: &Path, case: &Path, schema: &Value) {
             cmd.env(k, v);
         }
     }
+    cmd
+}
+
+fn run_case(binary_path: &Path, case: &Path, schema: &Value) {
+    let read = |name: &str| std::fs::read_to_string(case.join(name)).ok();
+    let mut cmd = case_command(binary_path, case);
+    let args: Vec<String> = cmd
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let expected_code: i32 = read("exit-code")
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(0);

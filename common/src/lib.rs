@@ -31,6 +31,9 @@ pub mod hostile;
 /// A package index on loopback for tests (here and in the analyzers' tests).
 #[cfg(any(test, feature = "golden"))]
 pub mod testindex;
+/// Thoth's own ingestion (thoth-storages, PostgreSQL) applied to documents, for tests.
+#[cfg(feature = "golden")]
+pub mod thoth_ingest;
 
 pub use cli::{GlobalArgs, LogFormat, OutputArgs};
 pub use document::{AnalyzerInfo, Document, Failure, Metadata, Outcome, document_schema};

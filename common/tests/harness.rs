@@ -85,7 +85,14 @@ fn success_writes_the_thoth_envelope() {
     assert_eq!(m["analyzer_version"], "9.9.9");
     assert_eq!(m["document_id"], "package-extract-123");
     assert_eq!(m["thoth_deployment_name"], "ocp4-test");
-    assert!(m["python"].is_null());
+    // No interpreter involved: the schema-valid object that says so.
+    assert_eq!(m["python"]["implementation_name"], "none");
+    assert_eq!(m["python"]["major"], 0);
+    // Thoth's result store requires these os-release keys, present even when the machine is
+    // silent about them.
+    for key in ["id", "name", "platform_id", "version", "version_id"] {
+        assert!(m["os_release"][key].is_string(), "os_release.{key}: {m}");
+    }
     assert!(m["timestamp"].is_i64());
     assert!(m["duration"].is_u64());
     let dt = m["datetime"].as_str().expect("datetime string");
@@ -138,6 +145,16 @@ fn each_failure_kind_has_its_code_and_document() {
     );
     let input = doc(&run(harness().args(["run", "--mode", "input"])));
     assert_eq!(input["result"]["hint"], "check the path");
+}
+
+#[test]
+fn metadata_defaults_to_what_thoths_graph_sync_reads() {
+    let out = run(harness().args(["run"]));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        doc(&out)["metadata"]["arguments"]["thoth-harness"]["metadata"],
+        serde_json::json!({"environment_type": "runtime", "is_external": true, "origin": null})
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod digest;
 pub mod elf;
+pub mod identity;
 pub mod inspect;
 pub mod inventory;
 pub mod layers;

@@ -107,7 +107,9 @@ pub fn build(walked: &Walked) -> Report {
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        // A root filesystem has no layers; Thoth's ingestion keys the image by its last layer,
+        // so `dir:` gets one identity computed from the tree itself.
+        .unwrap_or_else(|| vec![crate::identity::rootfs_digest(&walked.tree)]);
     // Checked: sizes come from the bytes read, and a sum that overflows is no size at all.
     let image_size = image.and_then(Image::total_size).unwrap_or(0);
     let catalogued = registry::run(&walked.tree);
