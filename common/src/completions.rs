@@ -13,6 +13,7 @@ use clap_complete::Shell;
 use crate::error::AnalyzerError;
 use crate::exit::ExitStatus;
 use crate::output::{OutputTarget, write_file_atomically};
+use crate::secret::Scrubbed;
 
 /// The subcommand that prints a completion script.
 pub const COMPLETIONS: &str = "completions";
@@ -101,7 +102,7 @@ fn print_completions(mut cmd: Command, sub: &ArgMatches) -> Result<(), AnalyzerE
         .get_one::<Shell>("shell")
         .copied()
         .ok_or_else(|| AnalyzerError::usage("completions needs a SHELL"))?;
-    OutputTarget::Stdout.write(&completion_script(&mut cmd, shell))
+    OutputTarget::Stdout.write(&Scrubbed::text(&completion_script(&mut cmd, shell)))
 }
 
 /// The completion script of `cmd` for `shell`; the shell function is named for the binary
@@ -143,7 +144,7 @@ fn fix_bash_case_labels(script: &str, name: &str) -> String {
 
 fn man(cmd: Command, sub: &ArgMatches) -> Result<(), AnalyzerError> {
     match sub.get_one::<PathBuf>("dir") {
-        None => OutputTarget::Stdout.write(&man_page(cmd)?),
+        None => OutputTarget::Stdout.write(&Scrubbed::text(&man_page(cmd)?)),
         Some(dir) => {
             for path in write_man_pages(cmd, dir)? {
                 eprintln!("wrote {}", path.display());

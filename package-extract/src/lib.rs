@@ -19,9 +19,9 @@ use serde::Serialize;
 
 use crate::inventory::{Options, Walked};
 use crate::layers::Limits;
+use crate::source::ImageRef;
 use crate::source::platform::Platform;
 use crate::source::registry::RegistryOptions;
-use crate::source::ImageRef;
 
 pub const INFO: AnalyzerInfo = AnalyzerInfo {
     name: "package-extract",

@@ -289,6 +289,7 @@ pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
 fn python(args: &PythonArgs) -> Result<common::Analysis<Report>, AnalyzerError> {
     let requirements = input::requirements(&args.requirements)?;
     let environment = args.target.target()?;
+    record_target_python(&environment);
     let indexes = indexes(args.index.as_deref())?;
     let dependency_indexes = match args.dependency_index.as_deref().map(input::index_list) {
         Some(list) if !list.is_empty() => list,
@@ -349,6 +350,30 @@ fn runtime() -> Result<tokio::runtime::Runtime, AnalyzerError> {
         .map_err(|e| AnalyzerError::internal(format!("cannot start the async runtime: {e}")))
 }
 
+/// Thoth's `metadata.python` described the interpreter the solver ran under, which was the target;
+/// here the target is data, so the document describes it.
+fn record_target_python(environment: &common::python::TargetEnvironment) {
+    use common::python::Implementation;
+    let (major, minor) = environment.python_version();
+    let micro = environment
+        .markers()
+        .python_full_version()
+        .version
+        .release()
+        .get(2)
+        .copied()
+        .unwrap_or(0);
+    let narrow = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut python =
+        common::document::PythonInfo::cpython(narrow(major), narrow(minor), narrow(micro));
+    python.implementation_name = match environment.implementation() {
+        Implementation::CPython => "cpython".to_owned(),
+        Implementation::PyPy => "pypy".to_owned(),
+        Implementation::Other(name) => name.to_ascii_lowercase(),
+    };
+    common::document::set_target_python(python);
+}
+
 fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, AnalyzerError> {
     let texts = input::requirements(&args.requirements)?;
     let mut requirements = Vec::with_capacity(texts.len());
@@ -357,9 +382,11 @@ fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, Analy
             AnalyzerError::input(format!("{text:?} is not a PEP 508 requirement: {e}"))
         })?);
     }
+    let environment = args.target.target()?;
+    record_target_python(&environment);
     let options = resolve::ResolveOptions {
         indexes: indexes(args.index.as_deref())?,
-        environment: args.target.target()?,
+        environment,
         prereleases: args.pre,
     };
     let client = client(args.concurrency, args.cache_dir.as_deref())?;

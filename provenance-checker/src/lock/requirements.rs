@@ -1,8 +1,6 @@
 //! requirements.txt with `--hash` options (`pip-compile --generate-hashes`, micropipenv), and the
 //! index options it carries: `-i/--index-url`, `--extra-index-url`, `--trusted-host`.
 
-use std::str::FromStr;
-
 use common::AnalyzerError;
 use common::python::Requirement;
 use serde_json::Value;
