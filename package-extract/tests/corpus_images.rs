@@ -29,8 +29,7 @@ enum Expect {
     /// Exit 0; the OS (`ID`, `VERSION_ID`) and the apk and deb sets as name=version.
     Inventory {
         os: Option<(&'static str, &'static str)>,
-        /// `None`: not checked here (apko's usr-merged `/lib/apk` symlink is the apk
-        /// cataloger's to follow, issue 15).
+        /// `None`: not checked.
         apk: Option<&'static [&'static str]>,
         /// Count of deb packages, and some that must be among them.
         deb: (usize, &'static [&'static str]),
@@ -85,8 +84,8 @@ const ALPINE_318: &[&str] = &[
 
 const APKO: Expect = Expect::Inventory {
     os: Some(("replaces", "1.0.0")),
-    // The right set is pretend-baselayout=1.0.0-r0, replayout=1.0.0-r0 (EXPECTED.md).
-    apk: None,
+    // Read from the usr-merged `/usr/lib/apk/db/installed` (`/lib/apk -> ../usr/lib/apk`).
+    apk: Some(&["pretend-baselayout=1.0.0-r0", "replayout=1.0.0-r0"]),
     deb: (0, &[]),
     warning: None,
 };
@@ -411,7 +410,8 @@ fn table() -> Vec<(&'static str, Vec<String>, Expect)> {
     ]
 }
 
-/// `name=version` of each entry of a package list.
+/// `name=version` of each entry of a package list; deb entries by their plain name (`name` is
+/// dpkg's `${binary:Package}`, `zlib1g:amd64` for a `Multi-Arch: same` package).
 fn set(list: &Value) -> BTreeSet<String> {
     list.as_array()
         .into_iter()
@@ -419,7 +419,10 @@ fn set(list: &Value) -> BTreeSet<String> {
         .map(|p| {
             format!(
                 "{}={}",
-                p["name"].as_str().unwrap_or_default(),
+                p["plain_name"]
+                    .as_str()
+                    .or(p["name"].as_str())
+                    .unwrap_or_default(),
                 p["version"].as_str().unwrap_or_default()
             )
         })
