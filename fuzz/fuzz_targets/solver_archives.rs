@@ -31,8 +31,12 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     for name in ["p-1.0.tar.gz", "p-1.0.tar", "p-1.0.zip"] {
-        if let Ok(Some(pkg_info)) = solver::acquire::pkg_info_from_sdist(bytes, name) {
-            let _ = common::python::CoreMetadata::parse(&pkg_info);
+        // The sdist's metadata members, then every static source of dependencies they hold.
+        if let Ok(files) = solver::acquire::sdist_files(bytes, name) {
+            if let Some(pkg_info) = &files.pkg_info {
+                let _ = common::python::CoreMetadata::parse(pkg_info);
+            }
+            let _ = solver::static_metadata::read(&files);
         }
     }
 });

@@ -103,7 +103,8 @@ fn tags(html: &str) -> impl Iterator<Item = Tag> + '_ {
             }
             let name = rest[..name_len].to_ascii_lowercase();
             let (attrs, consumed) = attributes(&rest[name_len..]);
-            rest = &rest[name_len + consumed..];
+            // A tag cut off by the end of the page consumes all that is left.
+            rest = rest.get(name_len + consumed..).unwrap_or("");
             return Some(Tag { name, attrs });
         }
         None
@@ -213,6 +214,13 @@ pub fn unescape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_tag_cut_off_by_the_end_of_the_page_is_no_panic() {
+        // Found by the index_page fuzz target.
+        let url = Url::parse("http://127.0.0.1/simple/foo/").expect("url");
+        assert!(parse_html("2<z=<zI", &url, "foo").is_ok());
+    }
+
     use super::*;
 
     const PAGE: &str = r#"<!DOCTYPE html>

@@ -88,6 +88,24 @@ pub fn check_leading_names(input: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `pep508_rs`'s own message with its caret line, when it can be printed: its `Display` (0.9)
+/// slices the input at the error's byte offsets and panics when they fall inside a multi-byte
+/// character (found by fuzzing the requirements reader); then the message and the offset alone.
+fn describe_pep508_error(err: &pep508_rs::Pep508Error<pep508_rs::VerbatimUrl>) -> String {
+    let input = &err.input;
+    let end = err.start.saturating_add(err.len);
+    let printable = if err.start == input.len() {
+        err.len <= 1
+    } else {
+        end <= input.len() && input.is_char_boundary(err.start) && input.is_char_boundary(end)
+    };
+    if printable {
+        err.to_string()
+    } else {
+        format!("{} (at byte {} of {input:?})", err.message, err.start)
+    }
+}
+
 impl FromStr for Requirement {
     type Err = RequirementError;
 
@@ -108,7 +126,7 @@ impl Requirement {
             pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(input).map_err(|err| {
                 RequirementError::Pep508 {
                     input: input.to_owned(),
-                    message: err.to_string(),
+                    message: describe_pep508_error(&err),
                 }
             })?;
         let trimmed = input.trim_start();
@@ -399,6 +417,13 @@ mod tests {
         assert!(err.to_string().contains("not a requirement"));
         assert!(Requirement::parse("foo ; colour == 'red'").is_err());
         assert!(Requirement::parse("").is_err());
+    }
+
+    #[test]
+    fn errors_inside_multibyte_characters_are_described_not_panics() {
+        // Found by the provenance_requirements fuzz target: pep508_rs's caret line slices here.
+        let err = Requirement::parse("t[0\t\t\u{3ff}requir[/var&").expect_err("invalid");
+        assert!(err.to_string().contains("at byte"), "{err}");
     }
 
     #[test]
