@@ -6,13 +6,12 @@
 
 mod support;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use support::{comparable, extract, input_error, require, succeeded};
+use support::{comparable, extract, input_error, package_set as set, require, succeeded};
 
 const DRIVERS: &[&str] = &["vfs", "overlay"];
 
@@ -202,20 +201,6 @@ fn release_overlay(graphroot: &Path) {
     for _ in 0..mounted {
         run(Command::new("umount").arg(&dir));
     }
-}
-
-fn set(list: &Value) -> BTreeSet<String> {
-    list.as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            format!(
-                "{}={}",
-                p["name"].as_str().unwrap_or_default(),
-                p["version"].as_str().unwrap_or_default()
-            )
-        })
-        .collect()
 }
 
 fn inventory(image: &str) -> Value {
