@@ -87,6 +87,10 @@ pub fn walk(reference: &ImageRef, opts: &Options) -> Result<Walked, AnalyzerErro
             let (image, blobs) = daemon::open(name, inflate_cap)?;
             walk_layers(image, &blobs, opts)
         }
+        ImageRef::ContainersStorage(spec) => {
+            let (image, blobs) = crate::source::containers_storage::open(spec)?;
+            walk_layers(image, &blobs, opts)
+        }
         ImageRef::LocalPath(path) => match local::recognise(path, inflate_cap)? {
             Local::Ref(r) => walk(&r, opts),
             Local::Archive(index) if Local::is_docker_archive(&index) => {

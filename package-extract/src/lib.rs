@@ -56,9 +56,11 @@ pub enum Command {
 pub struct ExtractImage {
     /// The image: docker://REF or a bare reference, oci:DIR[:REF|@DIGEST],
     /// oci-archive:FILE[:REF|@DIGEST], docker-archive:FILE[:TAG] (plain, gzip, zstd or bzip2),
-    /// dir:DIR (a root filesystem), docker-daemon:NAME[:TAG], or a local path without a
-    /// transport (layout, archive or directory, recognised from its content). syft's oci-dir:,
-    /// registry:, docker: (a daemon) and podman: are accepted too.
+    /// dir:DIR (a root filesystem), docker-daemon:NAME[:TAG],
+    /// containers-storage:[DRIVER@GRAPHROOT+RUNROOT]NAME (Podman's store, read from disk), or a
+    /// local path without a transport (layout, archive or directory, recognised from its
+    /// content). syft's oci-dir:, registry:, docker: (a daemon) and podman: (Podman's store)
+    /// are accepted too.
     #[arg(short, long, env = "THOTH_ANALYZED_IMAGE")]
     #[serde(serialize_with = "serialize_reference")]
     pub image: String,

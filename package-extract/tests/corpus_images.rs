@@ -8,8 +8,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use serde_json::Value;
-use support::extract;
+use support::{extract, package_set as set};
 
 fn corpus(rel: &str) -> String {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/images");
@@ -408,25 +407,6 @@ fn table() -> Vec<(&'static str, Vec<String>, Expect)> {
             Expect::Error(3, &["a527179158cd", "larger than 585 bytes"]),
         ),
     ]
-}
-
-/// `name=version` of each entry of a package list; deb entries by their plain name (`name` is
-/// dpkg's `${binary:Package}`, `zlib1g:amd64` for a `Multi-Arch: same` package).
-fn set(list: &Value) -> BTreeSet<String> {
-    list.as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            format!(
-                "{}={}",
-                p["plain_name"]
-                    .as_str()
-                    .or(p["name"].as_str())
-                    .unwrap_or_default(),
-                p["version"].as_str().unwrap_or_default()
-            )
-        })
-        .collect()
 }
 
 #[test]

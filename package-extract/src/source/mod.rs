@@ -5,6 +5,7 @@ pub mod archive;
 pub mod artifact;
 pub mod auth;
 pub mod bounded;
+pub mod containers_storage;
 pub mod daemon;
 pub mod docker_archive;
 pub mod engine_http;

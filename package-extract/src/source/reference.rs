@@ -26,6 +26,9 @@ pub enum ImageRef {
     RootFs(PathBuf),
     /// `docker-daemon:NAME[:TAG]`: an image in the local Docker or Podman engine.
     Daemon(String),
+    /// `containers-storage:[DRIVER@GRAPHROOT+RUNROOT]NAME`: an image in Podman's local store,
+    /// read from disk (also syft's `podman:NAME`).
+    ContainersStorage(String),
     /// A path without a transport: what it is (layout, archive, root filesystem) is read from
     /// the file itself.
     LocalPath(PathBuf),
@@ -38,16 +41,18 @@ pub const TRANSPORTS: &[&str] = &[
     "oci-archive:",
     "docker-archive:",
     "docker-daemon:",
+    "containers-storage:",
     "dir:",
 ];
 
 /// Other tools' spellings accepted as aliases: syft's `oci-dir:`, `registry:`, `docker:` (its
-/// daemon source) and `podman:`, and skopeo's `docker:` with `//`.
+/// daemon source) and `podman:` (Podman's images, read from its store as
+/// `containers-storage:` does, so no service need run), and skopeo's `docker:` with `//`.
 const ALIASES: &[(&str, &str)] = &[
     ("oci-dir", "oci"),
     ("registry", "docker://"),
     ("docker", "docker-daemon"),
-    ("podman", "docker-daemon"),
+    ("podman", "containers-storage"),
 ];
 
 impl ImageRef {
@@ -116,7 +121,15 @@ impl ImageRef {
             // `docker:NAME` without `//` is syft's daemon source; a registry host named
             // `docker` with a port (`docker:5000/app`) stays a registry reference.
             "docker" if is_port_then_path(rest) => Ok(Self::Registry(text.to_owned())),
-            "docker-daemon" | "docker" | "podman" => {
+            "containers-storage" | "podman" => {
+                if rest.is_empty() {
+                    return Err(format!(
+                        "{transport}: needs an image name or id, e.g. {transport}:localhost/app:latest"
+                    ));
+                }
+                Ok(Self::ContainersStorage(rest.to_owned()))
+            }
+            "docker-daemon" | "docker" => {
                 if rest.is_empty() {
                     return Err(
                         "docker-daemon: needs an image name, e.g. docker-daemon:app:latest".into(),
@@ -195,7 +208,7 @@ fn unknown_transport(head: &str) -> String {
 }
 
 /// Levenshtein distance, for the nearest transport to a typo.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -213,6 +226,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// The reference with any user-info (`user:pass@host/...`, `docker://user:pass@...`) removed,
 /// for messages: credentials never belong in a reference, and must not be echoed from one.
 pub fn redact(text: &str) -> String {
+    // containers-storage's `[DRIVER@GRAPHROOT+RUNROOT]` store spec holds an `@` that is no
+    // user-info: only the image name after it is looked at.
+    if let Some(end) = store_spec_end(text) {
+        return format!("{}{}", &text[..end], redact(&text[end..]));
+    }
     let (scheme, rest) = match text.find("://") {
         Some(i) => text.split_at(i + 3),
         None => ("", text),
@@ -230,6 +248,16 @@ pub fn redact(text: &str) -> String {
     }
 }
 
+/// Where the store spec of `containers-storage:[...]NAME` (or `podman:[...]NAME`) ends.
+fn store_spec_end(text: &str) -> Option<usize> {
+    ["containers-storage:[", "podman:["]
+        .iter()
+        .find_map(|prefix| {
+            let rest = text.strip_prefix(prefix)?;
+            Some(prefix.len() + rest.find(']')? + 1)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +271,10 @@ mod tests {
         );
         assert_eq!(redact("host/x@sha256:ab"), "host/x@sha256:ab");
         assert_eq!(redact("app@sha256:ab"), "app@sha256:ab");
+        assert_eq!(
+            redact("containers-storage:[vfs@/s+/r]app:1"),
+            "containers-storage:[vfs@/s+/r]app:1"
+        );
         for text in ["user:s3cr3t@host/x", "docker://user:s3cr3t@host/x:1"] {
             let e = ImageRef::parse(text).expect_err("refused");
             assert!(!e.contains("s3cr3t") && !e.contains("user"), "{e}");
@@ -331,8 +363,14 @@ mod tests {
         );
         assert_eq!(
             ImageRef::parse("podman:app"),
-            Ok(ImageRef::Daemon("app".into()))
+            Ok(ImageRef::ContainersStorage("app".into()))
         );
+        assert_eq!(
+            ImageRef::parse("containers-storage:[vfs@/s+/r]app:1"),
+            Ok(ImageRef::ContainersStorage("[vfs@/s+/r]app:1".into()))
+        );
+        let e = ImageRef::parse("containers-storag:app").expect_err("typo");
+        assert!(e.contains("did you mean containers-storage:"), "{e}");
         assert_eq!(
             ImageRef::parse("docker:5000/app"),
             Ok(ImageRef::Registry("docker:5000/app".into()))

@@ -227,3 +227,22 @@ pub fn conda_fixtures(out: &Path) -> PathBuf {
     );
     out.to_owned()
 }
+
+/// `name=version` of each entry of a package list; deb entries by their plain name (`name` is
+/// dpkg's `${binary:Package}`, `zlib1g:amd64` for a `Multi-Arch: same` package).
+pub fn package_set(list: &Value) -> std::collections::BTreeSet<String> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            format!(
+                "{}={}",
+                p["plain_name"]
+                    .as_str()
+                    .or(p["name"].as_str())
+                    .unwrap_or_default(),
+                p["version"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
