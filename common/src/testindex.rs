@@ -201,6 +201,9 @@ fn serve(stream: TcpStream, state: &Mutex<State>, format: PageFormat) {
         .to_owned();
     let (mut status, content_type, mut body) = answer(state, &path, &headers, format);
     let mut extra = String::new();
+    if status == 301 {
+        extra = format!("Location: {path}/\r\n");
+    }
     let ranges = state.lock().unwrap_or_else(PoisonError::into_inner).ranges;
     if let Some(range) = headers
         .get("range")
@@ -229,6 +232,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, format: PageFormat) {
     let reason = match status {
         200 => "OK",
         206 => "Partial Content",
+        301 => "Moved Permanently",
         304 => "Not Modified",
         401 => "Unauthorized",
         404 => "Not Found",
@@ -314,6 +318,17 @@ fn answer(
                 html_page(name, files).into_bytes(),
             )
         };
+    }
+    // A project page asked for without its trailing slash is redirected to it, as PEP 503 asks
+    // of repositories and public indexes do (Thoth's thoth-python asks that way).
+    if !path.ends_with('/')
+        && !path.starts_with("/files/")
+        && path
+            .rsplit('/')
+            .next()
+            .is_some_and(|name| s.projects.contains_key(name))
+    {
+        return (301, "text/plain".into(), Vec::new());
     }
     if let Some(rest) = path.strip_prefix("/files/") {
         for file in s.projects.values().flatten() {

@@ -51,8 +51,14 @@ pub struct Outcome {
     pub sync: Value,
     /// Row count of every non-empty table after the sync.
     pub rows: BTreeMap<String, u64>,
+    /// From [`ingest_with_values`] only: every row of those tables without its surrogate keys,
+    /// as sorted JSON texts.
+    pub values: BTreeMap<String, Vec<String>>,
     /// The software-environment row the analysis sync made (column -> value), if any.
     pub environment: Value,
+    /// Build logs only, from [`store`]: `{"document_id", "round_trip", "listed"}` from Thoth's
+    /// `BuildLogsParsedResultsStore` on an S3 server, or Thoth's error; `Null` otherwise.
+    pub store: Value,
 }
 
 impl Outcome {
@@ -140,18 +146,77 @@ pub fn thoth_solver(requirements: &str, index: &str, document_id: &str) -> Value
     serde_json::from_slice(&text).expect("thoth-solver wrote JSON")
 }
 
+/// Runs Thoth's provenance check (`scripts/thoth-ingest/thoth_provenance.py`: thoth-adviser's
+/// `provenance` command over thoth-python, from the cached venv) in `dir` on a Pipfile and a
+/// lock, with `THOTH_DOCUMENT_ID` set. Its document, or the last line of its stderr when Thoth's
+/// parsers reject the input (then it writes no document).
+pub fn thoth_provenance(
+    dir: &Path,
+    requirements: &str,
+    locked: &str,
+    document_id: &str,
+) -> Result<Value, String> {
+    let python = venv_python();
+    let script = workspace_root().join("scripts/thoth-ingest/thoth_provenance.py");
+    let out = Command::new(&python)
+        .arg(&script)
+        .args([
+            "provenance",
+            "--no-pretty",
+            "-r",
+            requirements,
+            "-l",
+            locked,
+        ])
+        .current_dir(dir)
+        .envs(workflow_env(document_id))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(stderr.trim().lines().last().unwrap_or_default().to_owned());
+    }
+    Ok(serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{} wrote no JSON ({e}):\n{}",
+            script.display(),
+            String::from_utf8_lossy(&out.stdout)
+        )
+    }))
+}
+
 /// Runs Thoth's schema check and sync on each `(label, kind, document)`. Each document is
 /// written to a file named by its `metadata.document_id` (Thoth's sync reads files by id).
 pub fn ingest(documents: &[(&str, Kind, &Value)]) -> Vec<Outcome> {
-    run(documents, true)
+    run(documents, Mode::Sync { values: false })
+}
+
+/// [`ingest`], and the rows themselves come back too ([`Outcome::values`]) for
+/// [`assert_same_rows`].
+pub fn ingest_with_values(documents: &[(&str, Kind, &Value)]) -> Vec<Outcome> {
+    run(documents, Mode::Sync { values: true })
 }
 
 /// Runs only Thoth's result-store schema check on each document (no database).
 pub fn schema_check(documents: &[(&str, Kind, &Value)]) -> Vec<Outcome> {
-    run(documents, false)
+    run(documents, Mode::SchemaOnly)
 }
 
-fn run(documents: &[(&str, Kind, &Value)], sync: bool) -> Vec<Outcome> {
+/// Runs Thoth's schema check and, for build logs, Thoth's store of parsed build logs
+/// (`BuildLogsParsedResultsStore`: store, list, retrieve) on a loopback S3 server.
+pub fn store(documents: &[(&str, Kind, &Value)]) -> Vec<Outcome> {
+    run(documents, Mode::Store)
+}
+
+/// What ingest.py does after the schema check.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    SchemaOnly,
+    Sync { values: bool },
+    Store,
+}
+
+fn run(documents: &[(&str, Kind, &Value)], mode: Mode) -> Vec<Outcome> {
     let python = venv_python();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut entries = Vec::new();
@@ -174,7 +239,13 @@ fn run(documents: &[(&str, Kind, &Value)], sync: bool) -> Vec<Outcome> {
     let manifest = dir.path().join("manifest.json");
     std::fs::write(
         &manifest,
-        json!({"documents": entries, "sync": sync}).to_string(),
+        json!({
+            "documents": entries,
+            "sync": matches!(mode, Mode::Sync { .. }),
+            "values": matches!(mode, Mode::Sync { values: true }),
+            "store": matches!(mode, Mode::Store),
+        })
+        .to_string(),
     )
     .expect("write manifest");
     let script = workspace_root().join("scripts/thoth-ingest/ingest.py");
@@ -204,7 +275,9 @@ fn run(documents: &[(&str, Kind, &Value)], sync: bool) -> Vec<Outcome> {
             schema: d["schema"].clone(),
             sync: d["sync"].clone(),
             rows: serde_json::from_value(d["rows"].clone()).unwrap_or_default(),
+            values: serde_json::from_value(d["values"].clone()).unwrap_or_default(),
             environment: d["environment"].clone(),
+            store: d["store"].clone(),
         })
         .collect()
 }
@@ -289,4 +362,127 @@ pub fn row_table(outcomes: &[&Outcome]) -> String {
         text.push('\n');
     }
     text
+}
+
+/// A table whose rows differ between our document and Thoth's tool's document of the same
+/// input, and why. Listed differences are asserted to be there, so one that goes away fails too.
+#[derive(Debug, Clone, Copy)]
+pub enum RowDifference {
+    /// Different row counts: `(table, ours, theirs, why)`.
+    Count(&'static str, u64, u64, &'static str),
+    /// Same count, and the rows differ only in `column`: `(table, column, why)`. The column is
+    /// left out of the comparison of that table's rows (run timestamps, tool versions).
+    Column(&'static str, &'static str, &'static str),
+}
+
+/// Asserts that Thoth's sync made the same rows in every table from `ours` as from `theirs`
+/// (both from [`ingest_with_values`]), except the listed differences: counts first, then the
+/// rows themselves without their surrogate keys.
+pub fn assert_same_rows(ours: &Outcome, theirs: &Outcome, expected: &[RowDifference]) {
+    let mut tables: Vec<&String> = ours.rows.keys().chain(theirs.rows.keys()).collect();
+    tables.sort();
+    tables.dedup();
+    let mut problems = Vec::new();
+    for table in tables {
+        let (a, b) = (ours.rows(table), theirs.rows(table));
+        let count = expected.iter().find_map(|d| match d {
+            RowDifference::Count(t, ea, eb, why) if t == table => Some((*ea, *eb, *why)),
+            _ => None,
+        });
+        match count {
+            Some((ea, eb, why)) if (a, b) != (ea, eb) => problems.push(format!(
+                "{table}: {a} rows from ours, {b} from Thoth's; expected {ea} and {eb} ({why})"
+            )),
+            Some(_) => continue,
+            None if a != b => {
+                problems.push(format!(
+                    "{table}: {a} rows from ours, {b} from Thoth's, and no reason is listed"
+                ));
+                continue;
+            }
+            None => {}
+        }
+        let ignored: Vec<&str> = expected
+            .iter()
+            .filter_map(|d| match d {
+                RowDifference::Column(t, column, _) if t == table => Some(*column),
+                _ => None,
+            })
+            .collect();
+        let rows = |o: &Outcome| comparable_rows(o, table, &ignored);
+        let (ra, rb) = (rows(ours), rows(theirs));
+        if ra != rb {
+            problems.push(format!(
+                "{table}: the rows differ\n  ours:    {ra:?}\n  Thoth's: {rb:?}"
+            ));
+        }
+        // Each listed column must be a difference on its own.
+        for column in &ignored {
+            let others: Vec<&str> = ignored.iter().copied().filter(|c| c != column).collect();
+            if comparable_rows(ours, table, &others) == comparable_rows(theirs, table, &others) {
+                problems.push(format!(
+                    "{table}.{column}: listed as a difference, but the rows are the same"
+                ));
+            }
+        }
+    }
+    for d in expected {
+        let table = match d {
+            RowDifference::Count(t, ..) | RowDifference::Column(t, ..) => t,
+        };
+        if ours.rows(table) == 0 && theirs.rows(table) == 0 {
+            problems.push(format!(
+                "{table}: listed as a difference, but empty in both"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "rows of {} and {} differ:\n{}\n{}",
+        ours.label,
+        theirs.label,
+        problems.join("\n"),
+        row_table(&[ours, theirs])
+    );
+}
+
+/// The rows of `table` as sorted JSON objects without the `ignored` columns.
+fn comparable_rows(outcome: &Outcome, table: &str, ignored: &[&str]) -> Vec<Value> {
+    let mut rows: Vec<Value> = outcome
+        .values
+        .get(table)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|text| {
+            let mut row: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            if let Some(object) = row.as_object_mut() {
+                for column in ignored {
+                    object.remove(*column);
+                }
+            }
+            row
+        })
+        .collect();
+    rows.sort_by_key(Value::to_string);
+    rows
+}
+
+/// Asserts the result-store schema verdict on a document of Thoth's own tool made on this
+/// machine. Thoth's `metadata.os_release` is read from the host's `/etc/os-release`, and the
+/// schema requires its `platform_id`, which only Red Hat family systems (where Thoth ran) set:
+/// on a host without `PLATFORM_ID` (Debian, as CI) Thoth's own document fails the check with
+/// exactly that message; elsewhere it passes.
+pub fn assert_thoth_documents_schema_verdict(theirs: &Outcome) {
+    let os_release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+    if os_release.lines().any(|l| l.starts_with("PLATFORM_ID=")) {
+        assert!(theirs.schema_ok(), "{}", theirs.summary());
+    } else {
+        assert_eq!(
+            theirs.schema["message"],
+            "required key not provided @ data['metadata']['os_release']['platform_id']",
+            "{}",
+            theirs.summary()
+        );
+    }
 }

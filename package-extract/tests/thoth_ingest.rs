@@ -151,8 +151,12 @@ fn thoth_deb_dependencies(rootfs: &Path) -> Value {
 
 /// A document in the shape thoth-package-extract 1.3 wrote for the Debian sample image: its
 /// metadata key for key (THOTH-DOCUMENTS §1.2, values of its 2022 example), its result keys,
-/// `deb-dependencies` from the image's dpkg database. Constructed, not produced by Thoth's tool
-/// (which needs fakechroot and the image's own binaries).
+/// `deb-dependencies` from the image's dpkg database. Constructed, not produced by Thoth's tool,
+/// which cannot run here: the releases that read deb packages (1.1 to 1.3) were published only
+/// as a container image built from git, never to PyPI, and neither is reachable from CI; PyPI
+/// holds only 1.0.0 (2018), which has no deb collector, needs the fabric8 `mercator` Go binary
+/// (packaged nowhere CI can install from) and writes `{mercator, rpm, rpm-dependencies,
+/// layers}` without the `operating-system` that thoth-storages' sync reads first.
 fn thoth_shaped_debian_document(ours: &Value, rootfs: &Path) -> Value {
     let r = &ours["result"];
     json!({

@@ -2,7 +2,7 @@
 
     python ingest.py MANIFEST.json      (with the venv.sh interpreter; prints a JSON report)
 
-MANIFEST: {"sync": bool, "documents": [{"label": str, "kind": "analysis"|"solver"|"provenance"|
+MANIFEST: {"sync": bool, "store": bool, "values": bool, "documents": [{"label": str, "kind": "analysis"|"solver"|"provenance"|
 "buildlog", "path": str}, ...]}. For each document, with thoth-storages' code only (with
 "sync": false, only the schema check, and no database is started):
 
@@ -13,6 +13,7 @@ MANIFEST: {"sync": bool, "documents": [{"label": str, "kind": "analysis"|"solver
   of its own, made from a template that `GraphDatabase().connect()` + `initialize_schema()`
   created: "ok", or the exception's type, message and the innermost thoth frame;
 - rows: the row count of every non-empty table after the sync;
+- values (with "values": true in the manifest): those tables' rows without surrogate keys;
 - environment: the (external_)software_environment row the analysis sync made, column by column.
 
 An entry with "add_package_license": true first gets, in every solver `tree` entry, the
@@ -21,8 +22,13 @@ lacks (thoth-storages 0.74.2 requires it): `thoth.license_solver.detect_license(
 package_name=, package_version=, raise_on_error=False)`, Thoth's own code; the file is rewritten.
 
 Parsed build logs have no graph sync in Thoth: its build-analysis workflow stores them with
-`BuildLogsParsedResultsStore.store_document`, whose only check is the schema; so a buildlog
-document reports `sync: "not synced by Thoth"` and its schema result.
+`BuildLogsParsedResultsStore.store_document` in its S3 object store (Ceph), whose only check is
+the schema; so a buildlog document reports `sync: "not synced by Thoth"`. With "store": true in
+the manifest, every buildlog document goes that path for real: a moto S3 server (`moto_server`,
+.ci/pip-requirements) on a free loopback port stands in for Ceph, and the report's "store" is
+`{"document_id", "round_trip", "listed"}` (the id Thoth stored it under, whether
+`retrieve_document` gives back the same document, whether `get_document_listing` lists it) or
+Thoth's error.
 
 PostgreSQL (the machine's, found by `pg_config --bindir` or under /usr/lib/postgresql) runs for
 the duration of the script on a private socket directory with TCP off, as user `nobody` when the
@@ -176,7 +182,7 @@ def row_counts(graph):
     return dict(sorted(counts.items()))
 
 
-def sync_one(sock, admin, i, entry, item):
+def sync_one(sock, admin, i, entry, item, manifest_values=False):
     from thoth.storages import sync
 
     db = "doc_%d" % i
@@ -191,8 +197,23 @@ def sync_one(sock, admin, i, entry, item):
     except Exception as exc:
         item["sync"] = error_record(exc)
     item["rows"] = row_counts(graph)
+    if manifest_values:
+        item["values"] = row_values(graph, item["rows"])
     item["environment"] = environment_row(graph)
     graph._engine.dispose()
+
+
+def row_values(graph, counts):
+    """Every row of the non-empty tables without its surrogate keys (`id`, `*_id`), as sorted
+    JSON texts: what two syncs can be compared by, whatever ids the database handed out."""
+    values = {}
+    for table in counts:
+        rows = []
+        for row in graph._engine.execute('SELECT * FROM "%s"' % table).fetchall():
+            row = {k: v for k, v in dict(row).items() if k != "id" and not k.endswith("_id")}
+            rows.append(json.dumps(row, sort_keys=True, default=str))
+        values[table] = sorted(rows)
+    return values
 
 
 def environment_row(graph):
@@ -201,6 +222,72 @@ def environment_row(graph):
         if row is not None:
             return {k: v for k, v in dict(row).items() if isinstance(v, (str, int, float, bool, type(None)))}
     return None
+
+
+@contextlib.contextmanager
+def s3_server():
+    """moto's S3 server on a free loopback port; yields its endpoint URL."""
+    import socket
+
+    import boto3
+
+    moto = shutil.which("moto_server")
+    if moto is None:
+        sys.exit("thoth-ingest: moto_server not found; pip install -r .ci/pip-requirements")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = "http://127.0.0.1:%d" % port
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    sys.exit("thoth-ingest: moto_server did not listen on %s" % endpoint)
+                time.sleep(0.1)
+        boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=S3_KEY[0],
+                     aws_secret_access_key=S3_KEY[1], region_name="us-east-1").create_bucket(Bucket=S3_BUCKET)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait()
+
+
+S3_BUCKET = "thoth"
+S3_KEY = ("thoth-ingest", "thoth-ingest-secret")  # moto accepts any key: nothing secret here
+
+
+def store_all(endpoint, pairs):
+    """Thoth's store of parsed build logs: store each document, list them, retrieve each."""
+    from thoth.storages import BuildLogsParsedResultsStore
+
+    store = BuildLogsParsedResultsStore(
+        "thoth-ingest-test", host=endpoint, key_id=S3_KEY[0], secret_key=S3_KEY[1],
+        bucket=S3_BUCKET, region="us-east-1", prefix="data",
+    )
+    store.connect()
+    stored = []
+    for entry, item in pairs:
+        document = json.load(open(entry["path"]))
+        try:
+            stored.append((item, document, store.store_document(document)))
+        except Exception as exc:
+            item["store"] = error_record(exc)
+    listing = set(store.get_document_listing())
+    for item, document, document_id in stored:
+        try:
+            item["store"] = {
+                "document_id": document_id,
+                "round_trip": store.retrieve_document(document_id) == document,
+                "listed": document_id in listing,
+            }
+        except Exception as exc:
+            item["store"] = error_record(exc)
 
 
 def add_package_license(path):
@@ -243,10 +330,13 @@ def main():
             admin = create_engine(GraphDatabase.construct_connection_string())
             for i, (entry, item) in enumerate(zip(manifest["documents"], report)):
                 if entry["kind"] in SYNC_FUNCTIONS:
-                    sync_one(sock, admin, i, entry, item)
+                    sync_one(sock, admin, i, entry, item, manifest.get("values", False))
                 else:
                     item["sync"] = "not synced by Thoth"
             admin.dispose()
+    if manifest.get("store", False):
+        with s3_server() as endpoint:
+            store_all(endpoint, [(e, i) for e, i in zip(manifest["documents"], report) if e["kind"] == "buildlog"])
     json.dump({"schema_seconds": schema_seconds, "documents": report}, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
 

@@ -35,6 +35,12 @@ if [ -z "$py" ]; then
   exit 1
 fi
 
+# ssdeep (a thoth-storages import) compiles against libfuzzy when pip installs it.
+if [ ! -f /usr/include/fuzzy.h ]; then
+  echo "thoth-ingest: libfuzzy's header is missing (pip builds ssdeep against it): install Debian's libfuzzy-dev (scripts/install-test-deps.sh does)" >&2
+  exit 1
+fi
+
 mkdir -p "$root"
 # One builder at a time: parallel test binaries may call this together.
 exec 9>"$root/.lock"
