@@ -25,7 +25,12 @@ pub struct GlobalArgs {
     #[serde(serialize_with = "serialize_verbosity")]
     pub verbose: u8,
 
-    /// Log line format on stderr.
+    /// No progress bars and no closing summary line on stderr; errors and warnings still show.
+    #[arg(short, long, global = true)]
+    #[serde(skip)]
+    pub quiet: bool,
+
+    /// Line format on stderr: log lines, errors and their hints, the closing summary line.
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
@@ -93,10 +98,12 @@ pub struct OutputArgs {
 /// JSON, at every level, passes the secret scrub before it reaches stderr.
 pub fn init_logging(verbosity: u8, format: LogFormat) {
     use tracing_subscriber::EnvFilter;
+    // The resolver library (pubgrub) logs its algorithm's steps at info: -v and -vv speak in
+    // the tools' own words, and its internals show only with -vvv (or RUST_LOG).
     let default = match verbosity {
         0 => "warn",
-        1 => "info",
-        2 => "debug",
+        1 => "info,pubgrub=warn",
+        2 => "debug,pubgrub=warn",
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));

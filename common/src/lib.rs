@@ -12,11 +12,13 @@ pub mod host;
 pub mod http;
 pub mod index;
 pub mod json;
+pub mod notice;
 pub mod output;
 pub mod progress;
 pub mod python;
 pub mod runner;
 pub mod secret;
+pub mod summary;
 
 #[cfg(feature = "golden")]
 pub mod argo;
@@ -42,3 +44,4 @@ pub use exit::{ErrorKind, ExitStatus};
 pub use output::OutputTarget;
 pub use runner::{Analysis, AnalyzerCli, run, run_from};
 pub use secret::Secret;
+pub use summary::{Presentation, Summary};

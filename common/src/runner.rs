@@ -16,13 +16,15 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::{GlobalArgs, OutputArgs, init_logging};
+use crate::cli::{GlobalArgs, LogFormat, OutputArgs, init_logging};
 use crate::clock::Timestamp;
 use crate::document::{AnalyzerInfo, Document, Failure, Metadata, Outcome, Reproducibility};
 use crate::error::AnalyzerError;
 use crate::exit::ExitStatus;
+use crate::notice::{Level, Notices};
 use crate::output::OutputTarget;
-use crate::secret::{Scrubbed, eprintln_scrubbed, redact_json, redact_url, write_stderr};
+use crate::secret::{Scrubbed, redact_json, redact_url, write_stderr};
+use crate::summary::{DOCUMENT_NOTE, Destination, Presentation, Summary, closing_line};
 
 /// A binary's parsed command line.
 pub trait AnalyzerCli: CommandFactory + FromArgMatches {
@@ -31,6 +33,11 @@ pub trait AnalyzerCli: CommandFactory + FromArgMatches {
     /// The subcommand's name (Thoth's click context name, e.g. `extract-image`) and its
     /// options as a JSON object; secrets must already serialise redacted (see [`crate::Secret`]).
     fn command_arguments(&self) -> (&'static str, Value);
+    /// What to write: the document (the default), or the human form of the result at a
+    /// terminal or when asked (`--format table`); see [`crate::summary`].
+    fn presentation(&self) -> Presentation {
+        Presentation::Document
+    }
 }
 
 /// A finished analysis: its result, and whether it found what the user asked to fail on
@@ -42,6 +49,8 @@ pub struct Analysis<R> {
     /// A document in another format written instead of the envelope: JSON (an SBOM), or a
     /// string written as text (a lock file).
     pub standalone: Option<Value>,
+    /// What it found, for people: the closing stderr line, and the human form.
+    pub summary: Summary,
 }
 
 impl<R> Analysis<R> {
@@ -50,7 +59,14 @@ impl<R> Analysis<R> {
             result,
             fail: false,
             standalone: None,
+            summary: Summary::default(),
         }
+    }
+
+    /// Says what was found, for the closing line (and the human form, if the binary has one).
+    pub fn with_summary(mut self, summary: Summary) -> Self {
+        self.summary = summary;
+        self
     }
 
     /// Found what the user asked to fail on: exit 1, the document written all the same.
@@ -105,7 +121,7 @@ where
         let schema = crate::document::document_schema::<R>();
         return match OutputTarget::Stdout.write(&Scrubbed::json(schema, true)) {
             Ok(()) => ExitStatus::Success,
-            Err(e) => report_unwritable(&e),
+            Err(e) => report_unwritable(&e, Notices::new(LogFormat::Text)),
         };
     }
 
@@ -114,18 +130,26 @@ where
     if let Some(status) = crate::completions::intercept(&command, &args) {
         return status;
     }
+    let log_format = requested_log_format(info, &args);
     let matches = match command.try_get_matches_from(args) {
         Ok(m) => m,
-        Err(e) => return usage_failure(info, e, started, clock),
+        Err(e) => return usage_failure(info, e, log_format, started, clock),
     };
     let cli = match C::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(e) => return usage_failure(info, e, started, clock),
+        Err(e) => return usage_failure(info, e, log_format, started, clock),
     };
     init_logging(cli.global().verbose, cli.global().log_format);
     install_panic_logger();
+    let quiet = cli.global().quiet;
+    if quiet {
+        crate::progress::silence();
+    }
+    let notices = Notices::new(cli.global().log_format);
 
     let output = cli.output().clone();
+    let presentation = cli.presentation();
+    let human = presentation.shows_human(&output.output, output_given(&matches));
     let arguments = record_arguments(info, &cli);
     let outcome = match Reproducibility::from_env(output.reproducible) {
         Err(e) => Err((e, Reproducibility::default())),
@@ -143,11 +167,18 @@ where
         },
     };
 
-    let (result, status, repro) = match outcome {
+    let ending = Ending {
+        name: info.name,
+        notices,
+        quiet,
+        clock,
+    };
+    let (result, status, line, repro) = match outcome {
         Ok((
             Analysis {
                 standalone: Some(doc),
                 fail,
+                summary,
                 ..
             },
             _,
@@ -162,10 +193,9 @@ where
                 Value::String(text) => Scrubbed::text(&text),
                 other => Scrubbed::json(other, !output.no_pretty),
             };
-            return match output.output.write(&text) {
-                Ok(()) => status,
-                Err(e) => report_unwritable(&e),
-            };
+            let written = output.output.write(&text);
+            let destination = Destination::Document(output.output.clone());
+            return finish(written, status, &summary.line, &destination, &ending);
         }
         Ok((analysis, repro)) => {
             let status = if analysis.fail {
@@ -173,29 +203,116 @@ where
             } else {
                 ExitStatus::Success
             };
+            if let Some(text) = analysis.summary.human.as_deref().filter(|_| human) {
+                // The human form instead of the document: asked for, or a person is reading.
+                let text = match presentation {
+                    Presentation::Auto => format!("{}\n{DOCUMENT_NOTE}\n", text.trim_end()),
+                    _ => format!("{}\n", text.trim_end()),
+                };
+                let written = output.output.write(&Scrubbed::text(&text));
+                let destination = Destination::Human(output.output.clone());
+                return finish(
+                    written,
+                    status,
+                    &analysis.summary.line,
+                    &destination,
+                    &ending,
+                );
+            }
             match serde_json::to_value(&analysis.result) {
-                Ok(v) => (v, status, repro),
+                Ok(v) => (v, status, analysis.summary.line, repro),
                 Err(e) => {
                     let err = AnalyzerError::internal(format!("cannot serialise the result: {e}"));
-                    (failure_value(&err), err.kind.exit_status(), repro)
+                    ending.failed(&err);
+                    (
+                        failure_value(&err),
+                        err.kind.exit_status(),
+                        String::new(),
+                        repro,
+                    )
                 }
             }
         }
         Err((err, repro)) => {
-            tracing::error!(kind = err.kind.as_str(), "{}", err.message);
-            (failure_value(&err), err.kind.exit_status(), repro)
+            ending.failed(&err);
+            let line = format!("failed ({} error)", err.kind.as_str());
+            if human && presentation == Presentation::Auto {
+                // At a terminal the message and hint above are the answer; a JSON failure
+                // document after them would only bury it.
+                ending.close(&line, &Destination::Nowhere);
+                return err.kind.exit_status();
+            }
+            (failure_value(&err), err.kind.exit_status(), line, repro)
         }
     };
 
     let metadata = Metadata::collect(info, arguments, started, clock.elapsed(), &repro);
     let document = document_value(metadata, result);
-    match output
+    let written = output
         .output
-        .write(&Scrubbed::json(document, !output.no_pretty))
-    {
-        Ok(()) => status,
-        Err(e) => report_unwritable(&e),
+        .write(&Scrubbed::json(document, !output.no_pretty));
+    let destination = Destination::Document(output.output.clone());
+    finish(written, status, &line, &destination, &ending)
+}
+
+/// How a run ends on stderr: errors in plain words, then the closing line (unless `-q`).
+struct Ending<'a> {
+    name: &'a str,
+    notices: Notices,
+    quiet: bool,
+    clock: Instant,
+}
+
+impl Ending<'_> {
+    fn failed(&self, err: &AnalyzerError) {
+        self.notices.error(
+            &err.message,
+            err.hint.as_deref(),
+            &[("kind", Value::String(err.kind.as_str().to_owned()))],
+        );
     }
+
+    fn close(&self, what: &str, destination: &Destination) {
+        if self.quiet {
+            return;
+        }
+        let elapsed = self.clock.elapsed();
+        let line = closing_line(self.name, what, elapsed, destination);
+        self.notices.line(
+            Level::Info,
+            &line,
+            &[("duration_seconds", Value::from(elapsed.as_secs_f64()))],
+        );
+    }
+}
+
+/// The status of a run whose output was written (or could not be), with its closing line.
+fn finish(
+    written: Result<(), AnalyzerError>,
+    status: ExitStatus,
+    what: &str,
+    destination: &Destination,
+    ending: &Ending<'_>,
+) -> ExitStatus {
+    match written {
+        Ok(()) => {
+            ending.close(what, destination);
+            status
+        }
+        Err(e) => report_unwritable(&e, ending.notices),
+    }
+}
+
+/// Whether `-o` (or its environment variable) was given, rather than left at its default.
+fn output_given(matches: &clap::ArgMatches) -> bool {
+    let given = |m: &clap::ArgMatches| {
+        m.ids().any(|id| id == "output")
+            && !matches!(
+                m.value_source("output"),
+                None | Some(clap::parser::ValueSource::DefaultValue)
+            )
+    };
+    given(matches) || matches.subcommand().is_some_and(|(_, sub)| given(sub))
 }
 
 /// Attaches each shared option's environment variable, named for this binary.
@@ -297,14 +414,27 @@ fn document_value(metadata: Metadata, result: Value) -> Value {
 fn usage_failure(
     info: &AnalyzerInfo,
     e: clap::Error,
+    log_format: LogFormat,
     started: Timestamp,
     clock: Instant,
 ) -> ExitStatus {
     use clap::error::ErrorKind as K;
     let informational = matches!(e.kind(), K::DisplayHelp | K::DisplayVersion);
-    // clap prints help/version to stdout and errors to stderr; both can echo a value given on
-    // the command line or in the environment, so both pass the scrub.
-    print_clap_message(&e);
+    let notices = Notices::new(log_format);
+    if log_format == LogFormat::Json && e.use_stderr() {
+        // A log collector gets clap's message as one object: its first line, and the hint.
+        let rendered = e.render().to_string();
+        let message = rendered.lines().next().unwrap_or("invalid command line");
+        notices.error(
+            message.trim_start_matches("error: "),
+            Some(&format!("run `{} --help` for the options", info.name)),
+            &[("kind", Value::String("usage".into()))],
+        );
+    } else {
+        // clap prints help/version to stdout and errors to stderr; both can echo a value given
+        // on the command line or in the environment, so both pass the scrub.
+        print_clap_message(&e);
+    }
     if informational {
         return ExitStatus::Success;
     }
@@ -321,10 +451,30 @@ fn usage_failure(
         let metadata = Metadata::collect(info, BTreeMap::new(), started, clock.elapsed(), &repro);
         let document = document_value(metadata, failure_value(&err));
         if let Err(w) = target.write(&Scrubbed::json(document, true)) {
-            eprintln_scrubbed(&format!("error: {}", w.message));
+            notices.error(&w.message, w.hint.as_deref(), &[]);
         }
     }
     ExitStatus::Usage
+}
+
+/// `--log-format` as the command line or the environment gives it, read before clap so that a
+/// command line clap rejects is reported in the format asked for.
+fn requested_log_format(info: &AnalyzerInfo, args: &[std::ffi::OsString]) -> LogFormat {
+    let mut given = None;
+    let mut words = args.iter().skip(1).take_while(|a| *a != "--");
+    while let Some(word) = words.next() {
+        let word = word.to_string_lossy();
+        if let Some(value) = word.strip_prefix("--log-format=") {
+            given = Some(value.to_owned());
+        } else if word == "--log-format" {
+            given = words.next().map(|v| v.to_string_lossy().into_owned());
+        }
+    }
+    let given = given.or_else(|| std::env::var(format!("{}_LOG_FORMAT", info.env_prefix)).ok());
+    match given.as_deref() {
+        Some(v) if v.eq_ignore_ascii_case("json") => LogFormat::Json,
+        _ => LogFormat::Text,
+    }
 }
 
 /// What `clap::Error::print` writes, through the scrub: help and version on stdout, errors on
@@ -343,12 +493,12 @@ fn print_clap_message(e: &clap::Error) {
     }
 }
 
-fn report_unwritable(e: &AnalyzerError) -> ExitStatus {
-    tracing::error!("cannot write the document: {}", e.message);
-    eprintln_scrubbed(&format!("error: cannot write the document: {}", e.message));
-    if let Some(hint) = &e.hint {
-        eprintln_scrubbed(&format!("hint: {hint}"));
-    }
+fn report_unwritable(e: &AnalyzerError, notices: Notices) -> ExitStatus {
+    notices.error(
+        &format!("cannot write the document: {}", e.message),
+        e.hint.as_deref(),
+        &[("kind", Value::String(e.kind.as_str().to_owned()))],
+    );
     e.kind.exit_status()
 }
 

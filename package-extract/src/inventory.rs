@@ -115,7 +115,16 @@ pub fn walk_layers(
     blobs: &dyn BlobStore,
     opts: &Options,
 ) -> Result<Walked, AnalyzerError> {
-    let bar = common::progress::bar(image.layers.len() as u64, "layers");
+    // Progress in compressed bytes read, from the readers' own counters; the total is the
+    // declared sizes' sum when every layer declares one.
+    let counters: Vec<Arc<AtomicU64>> = image.layers.iter().map(|_| Arc::default()).collect();
+    let declared = image.layers.iter().try_fold(0u64, |sum, l| {
+        l.size_known.then(|| sum.checked_add(l.size)).flatten()
+    });
+    let progress = common::progress::follow(
+        common::progress::bytes(declared, format!("{} layers", image.layers.len())),
+        counters.clone(),
+    );
     let walked = image
         .layers
         .par_iter()
@@ -131,7 +140,7 @@ pub fn walk_layers(
                     AnalyzerError::input(format!("cannot open layer {i} ({what}): {e}"))
                 }
             })?;
-            let read = Arc::new(AtomicU64::new(0));
+            let read = Arc::clone(&counters[i]);
             let blob = if layer.size_known {
                 SizedReader::new(blob, layer.size, &what)
             } else {
@@ -148,12 +157,11 @@ pub fn walk_layers(
             };
             let index = index_layer_pipelined(i, blob, &expected, &opts.limits, opts.python_files)
                 .map_err(layer_error)?;
-            bar.inc(1);
             tracing::info!(layer = i, entries = index.entries.len(), bytes = index.uncompressed_size, "layer walked");
             Ok((index, read.load(Ordering::Relaxed)))
         })
         .collect::<Result<Vec<_>, AnalyzerError>>()?;
-    bar.finish_and_clear();
+    drop(progress);
     // `image_size` adds what was read: the sizes are now true, whatever was declared.
     let (indexes, read): (Vec<_>, Vec<_>) = walked.into_iter().unzip();
     for (layer, bytes) in image.layers.iter_mut().zip(read) {

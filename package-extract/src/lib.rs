@@ -11,6 +11,7 @@ pub mod path;
 pub mod report;
 pub mod sbom;
 pub mod source;
+pub mod table;
 pub mod tree;
 
 use clap::{Args, Parser, Subcommand};
@@ -109,9 +110,12 @@ pub struct ExtractImage {
     #[arg(long, value_name = "RATIO", default_value_t = Limits::default().max_expansion_ratio, env = "THOTH_PACKAGE_EXTRACT_MAX_EXPANSION_RATIO")]
     pub max_expansion_ratio: u64,
 
-    /// The document to write: Thoth's, or an SBOM (CycloneDX 1.6 or SPDX 2.3 JSON).
-    #[arg(long, value_enum, default_value_t = sbom::Format::Thoth, env = "THOTH_PACKAGE_EXTRACT_FORMAT")]
-    pub format: sbom::Format,
+    /// What to write: Thoth's document (`thoth`, or `json`), an SBOM (CycloneDX 1.6 or SPDX
+    /// 2.3 JSON), or a package table for people (`table`). Without it: the table when stdout is
+    /// a terminal and no -o is given, Thoth's document otherwise (pipes, files, URLs).
+    #[arg(long, value_enum, env = "THOTH_PACKAGE_EXTRACT_FORMAT")]
+    #[serde(serialize_with = "serialize_format")]
+    pub format: Option<sbom::Format>,
 
     #[command(flatten)]
     #[serde(flatten)]
@@ -136,6 +140,24 @@ impl AnalyzerCli for Cli {
             }
         }
     }
+
+    fn presentation(&self) -> common::Presentation {
+        let Command::ExtractImage(a) = &self.command;
+        match a.format {
+            None => common::Presentation::Auto,
+            Some(sbom::Format::Table) => common::Presentation::Human,
+            Some(_) => common::Presentation::Document,
+        }
+    }
+}
+
+/// `--format` as recorded in `metadata.arguments`: Thoth's document when none was given (what
+/// a document written without it is).
+fn serialize_format<S: serde::Serializer>(
+    format: &Option<sbom::Format>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    format.unwrap_or(sbom::Format::Thoth).serialize(s)
 }
 
 pub use report::Report;
@@ -176,11 +198,14 @@ pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
     let walked =
         common::deadline::run_with_deadline(timeout, move || inventory::walk(&reference, &opts))?;
     let report = build_report(&walked);
-    if args.format == sbom::Format::Thoth {
-        return Ok(common::Analysis::ok(report));
+    let reference = source::reference::redact(&args.image);
+    let summary = table::summary(&report, &reference);
+    let format = args.format.unwrap_or(sbom::Format::Thoth);
+    if matches!(format, sbom::Format::Thoth | sbom::Format::Table) {
+        return Ok(common::Analysis::ok(report).with_summary(summary));
     }
     let subject = sbom::Subject {
-        name: source::reference::redact(&args.image),
+        name: reference,
         digest: walked
             .image
             .as_ref()
@@ -189,11 +214,11 @@ pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
     };
     let packages = sbom::packages(&report);
     let when = common::clock::Timestamp::for_documents().to_rfc3339_seconds();
-    let document = match args.format {
+    let document = match format {
         sbom::Format::SpdxJson => sbom::spdx::document(&subject, &packages, &when, INFO.version),
         _ => sbom::cyclonedx::document(&subject, &packages, &when, INFO.version),
     };
-    Ok(common::Analysis::standalone(report, document))
+    Ok(common::Analysis::standalone(report, document).with_summary(summary))
 }
 
 /// Runs every cataloger over the overlaid tree and gathers their results.

@@ -43,6 +43,34 @@ pub fn checked_names(lock: &Lock) -> Vec<String> {
     names
 }
 
+/// The pages of `requests`, with a bar of pages answered at a terminal. Each request is a task;
+/// the client's own bound keeps the concurrency.
+async fn pages_with_progress(
+    client: &IndexClient,
+    requests: Vec<PageRequest>,
+) -> Result<Vec<(PageRequest, Result<ProjectPage, IndexError>)>, AnalyzerError> {
+    let progress = common::progress::bar(requests.len() as u64, "index pages checked");
+    let mut tasks = tokio::task::JoinSet::new();
+    for request in requests {
+        let client = client.clone();
+        tasks.spawn(async move {
+            let page = client
+                .project_page(&request.index_url, &request.project)
+                .await;
+            (request, page)
+        });
+    }
+    let mut answers = Vec::with_capacity(tasks.len());
+    while let Some(joined) = tasks.join_next().await {
+        let answer =
+            joined.map_err(|e| AnalyzerError::internal(format!("an index request failed: {e}")))?;
+        answers.push(answer);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    Ok(answers)
+}
+
 /// Fetches the pages; returns them and the number of requests made.
 pub fn fetch(lock: &Lock, concurrency: usize) -> Result<(Answers, u64), AnalyzerError> {
     let names = checked_names(lock);
@@ -68,7 +96,7 @@ pub fn fetch(lock: &Lock, concurrency: usize) -> Result<(Answers, u64), Analyzer
         ..IndexClientOptions::default()
     })
     .map_err(AnalyzerError::from)?;
-    let answers = runtime.block_on(client.project_pages(requests));
+    let answers = runtime.block_on(pages_with_progress(&client, requests))?;
     let mut out = HashMap::new();
     for (request, result) in answers {
         let answer = match result {

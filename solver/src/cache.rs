@@ -29,6 +29,8 @@ pub struct IndexCache {
     pages: Mutex<HashMap<(String, String), Cell<PageResult>>>,
     releases: Mutex<HashMap<(String, String), Cell<ReleasesResult>>>,
     metadata: Mutex<HashMap<(String, String, Version), Cell<MetadataResult>>>,
+    /// Projects fetched so far, drawn at a terminal.
+    fetched: common::progress::ProgressBar,
 }
 
 impl IndexCache {
@@ -38,15 +40,20 @@ impl IndexCache {
             pages: Mutex::default(),
             releases: Mutex::default(),
             metadata: Mutex::default(),
+            fetched: common::progress::counter("projects fetched from the index"),
         }
     }
 
     /// The page of `project` on `index`.
     pub async fn page(&self, index: &str, project: &str) -> PageResult {
         let cell = cell(&self.pages, (index.to_owned(), normalize_name(project)));
-        cell.get_or_init(|| async { self.client.project_page(index, project).await.map(Arc::new) })
-            .await
-            .clone()
+        cell.get_or_init(|| async {
+            let page = self.client.project_page(index, project).await.map(Arc::new);
+            self.fetched.inc(1);
+            page
+        })
+        .await
+        .clone()
     }
 
     /// The page of `project` on `index` grouped by release (built once per page).

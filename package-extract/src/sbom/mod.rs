@@ -15,8 +15,11 @@ use crate::report::Report;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
-    /// Thoth's document (the envelope with `metadata` and `result`).
+    /// Thoth's document (the envelope with `metadata` and `result`); `json` names it too.
+    #[value(alias = "json")]
     Thoth,
+    /// A package table for people (what a terminal gets when no --format or -o is given).
+    Table,
     /// CycloneDX 1.6 JSON.
     CyclonedxJson,
     /// SPDX 2.3 JSON.

@@ -70,11 +70,13 @@ pub fn open(name: &str, max_bytes: u64) -> Result<(Image, DockerBlobs), Analyzer
     }
     let mut spool = tempfile::NamedTempFile::new()
         .map_err(|e| AnalyzerError::internal(format!("cannot create a temporary file: {e}")))?;
+    let progress = common::progress::bytes(None, "image from the engine");
     let copied = std::io::copy(
-        &mut response.body.take(max_bytes.saturating_add(1)),
+        &mut progress.wrap_read(response.body.take(max_bytes.saturating_add(1))),
         spool.as_file_mut(),
     )
     .map_err(|e| AnalyzerError::network(format!("reading the image from the engine: {e}")))?;
+    progress.finish_and_clear();
     if copied > max_bytes {
         return Err(AnalyzerError::input(format!(
             "the engine's image stream for {name:?} is larger than {max_bytes} bytes (--max-layer-size)"

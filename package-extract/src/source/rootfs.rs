@@ -29,6 +29,7 @@ pub fn index_dir(
     let mut index = LayerIndex::default();
     let mut stack = vec![(root.to_path_buf(), ImagePath::root())];
     let mut count = 0u64;
+    let progress = common::progress::counter("files walked");
     while let Some((dir, image_dir)) = stack.pop() {
         let listing = match std::fs::read_dir(&dir) {
             Ok(l) => l,
@@ -40,6 +41,7 @@ pub fn index_dir(
         for item in listing {
             let Ok(item) = item else { continue };
             count += 1;
+            progress.inc(1);
             if count > limits.max_entries {
                 return Err(SourceError::Input(format!(
                     "{} has more than {} entries; raise --max-entries",
