@@ -69,6 +69,10 @@ fn segment_text(lower: Bound<&Version>, upper: Bound<&Version>) -> Vec<String> {
         (Bound::Included(a), Bound::Excluded(c)) if !a.is_local() && local_ceiling(a) == *c => {
             return vec![format!("=={a}")];
         }
+        // Only the local builds of V (`==V` less V itself): `==V+*`.
+        (Bound::Excluded(a), Bound::Excluded(c)) if !a.is_local() && local_ceiling(a) == *c => {
+            return vec![format!("=={a}+*")];
+        }
         _ => {}
     }
     let mut clauses = Vec::new();
@@ -253,6 +257,10 @@ mod tests {
     use super::*;
     use crate::specifier::ranges;
 
+    fn v(text: &str) -> Version {
+        text.parse().unwrap()
+    }
+
     fn text(specs: &str) -> String {
         specifier_text(&ranges(Some(&specs.parse().unwrap())))
     }
@@ -275,6 +283,9 @@ mod tests {
             assert_eq!(text(given), shown, "{given}");
         }
         assert_eq!(specifier_text(&Range::full()), "");
+        let locals = ranges(Some(&"==2.2.3".parse().unwrap()))
+            .intersection(&Range::singleton(v("2.2.3")).complement());
+        assert_eq!(specifier_text(&locals), "==2.2.3+*");
         assert_eq!(
             specifier_text(
                 &ranges(Some(&"<1".parse().unwrap())).union(&ranges(Some(&">=2".parse().unwrap())))
