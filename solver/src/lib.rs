@@ -136,12 +136,23 @@ pub struct ResolveArgs {
     /// nested -r/-c relative to the file, --index-url/--extra-index-url/--pre lines; -e,
     /// URLs and paths are refused. A value that is not an existing file is requirement text
     /// (Thoth's: separated by newlines or a literal \n); @FILE always reads a file.
-    #[arg(short, long, value_name = "FILE", env = "THOTH_SOLVER_PACKAGES")]
+    #[arg(
+        short,
+        long,
+        visible_alias = "requirement",
+        value_name = "FILE",
+        env = "THOTH_SOLVER_PACKAGES"
+    )]
     pub requirements: Vec<String>,
 
     /// A constraints file, as pip's and uv's -c (repeatable): name and specifier lines that
     /// bound a project's version when something requires it, without requiring it.
-    #[arg(short = 'c', long = "constraint", value_name = "FILE")]
+    #[arg(
+        short = 'c',
+        long = "constraint",
+        visible_alias = "constraints",
+        value_name = "FILE"
+    )]
     pub constraints: Vec<std::path::PathBuf>,
 
     /// Indexes, comma-separated, in order of preference: a project comes from the first index

@@ -110,7 +110,16 @@ fn requirements_files_with_includes_constraints_and_index_lines() {
     std::fs::write(dir.path().join("a.txt"), "app<2\n").expect("write");
     std::fs::write(dir.path().join("c.txt"), "lib<2\n").expect("write");
     let url = index.url();
-    let mut args = vec!["-r", "a.txt", "-r", "lib", "-c", "c.txt", "-i", &url];
+    let mut args = vec![
+        "-r",
+        "a.txt",
+        "--requirement",
+        "lib",
+        "--constraints",
+        "c.txt",
+        "-i",
+        &url,
+    ];
     args.extend(TARGET);
     assert_eq!(pins(&resolve(dir.path(), &args)), ["app==1.0", "lib==1.0"]);
 }
