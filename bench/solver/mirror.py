@@ -4,14 +4,21 @@
 For every project reachable from the roots through Requires-Dist (dependencies that apply
 without extras, for any platform), every release that has a wheel with a metadata file upstream (announced or not)
 is mirrored: its page lists all its wheels and sdists with their upstream hashes, and each wheel's
-`.metadata` file is served (one copy per release, hard-linked under every wheel's name). The
-artifacts themselves are not copied: resolvers that read metadata files never need them.
+`.metadata` file is served (one copy per release, hard-linked under every wheel's name). Those
+artifacts are not copied: resolvers that read metadata files never need them.
+
+A release without such a wheel (an sdist-only release, most of an old project's history) is
+mirrored with its sdist copied (one per release, .tar.gz preferred, at most --max-sdist-mb):
+the solver reads its dependencies statically from the archive. `--wheels-only` leaves these
+releases out, as this script did before. Dependencies are followed through wheel metadata only,
+so a project reached only through sdist-only releases is not mirrored.
 
     mirror.py --upstream INDEX_URL --out DIR ROOT [ROOT...]
 
 INDEX_URL is a PEP 691 index (`.../simple/`); nothing is built in. Serve DIR with
 `python3 -m http.server` and point the tools at `http://127.0.0.1:PORT/simple/`.
 """
+
 
 import argparse
 import concurrent.futures
@@ -24,6 +31,8 @@ import sys
 import threading
 import urllib.parse
 import urllib.request
+
+LOCK = threading.Lock()
 
 from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
 from pip._vendor.packaging.utils import canonicalize_name
@@ -71,7 +80,41 @@ def dependencies(metadata):
     return names
 
 
-def mirror_project(upstream, out, project):
+def link(f, attrs=""):
+    if f.get("requires-python"):
+        attrs += ' data-requires-python="%s"' % html.escape(f["requires-python"])
+    if f.get("yanked"):
+        reason = f["yanked"] if isinstance(f["yanked"], str) else ""
+        attrs += ' data-yanked="%s"' % html.escape(reason)
+    sha = f.get("hashes", {}).get("sha256", "")
+    return '<a href="../../files/%s#sha256=%s"%s>%s</a><br/>' % (f["filename"], sha, attrs, f["filename"])
+
+
+def mirror_sdist(out, files, max_bytes):
+    """Copies the release's sdist (a .tar.gz first); its link, or None when there is none."""
+    sdists = sorted((f for f in files if not f["filename"].endswith(".whl")),
+                    key=lambda f: not f["filename"].endswith(".tar.gz"))
+    for f in sdists:
+        if f.get("size") and f["size"] > max_bytes:
+            with LOCK:
+                STATS["sdist_too_large"] += 1
+            return None
+        path = os.path.join(out, "files", f["filename"])
+        if not os.path.exists(path):
+            data = fetch(f["url"])
+            if data is None:
+                continue
+            with open(path + ".part", "wb") as fh:
+                fh.write(data)
+            os.replace(path + ".part", path)
+        return link(f)
+    return None
+
+
+STATS = {"sdist_only": 0, "sdist_too_large": 0, "no_artifact": 0}
+
+
+def mirror_project(upstream, out, project, sdists=True, max_bytes=64 << 20):
     page = fetch(urllib.parse.urljoin(upstream, project + "/"), ACCEPT)
     if page is None:
         return set(), 0
@@ -96,7 +139,19 @@ def mirror_project(upstream, out, project):
             if metadata is not None:
                 break
         if metadata is None:
-            continue  # no metadata file upstream: resolvers would have to build it
+            # No metadata file upstream: an sdist-only release (or wheels from before PEP 658
+            # backfills). Without --wheels-only, its sdist is copied for static reading.
+            if not wheels and sdists:
+                sdist_link = mirror_sdist(out, files, max_bytes)
+                if sdist_link:
+                    with LOCK:
+                        STATS["sdist_only"] += 1
+                    links.append(sdist_link)
+                    kept += 1
+                    continue
+            with LOCK:
+                STATS["no_artifact"] += 1
+            continue
         deps |= dependencies(metadata)
         digest = hashlib.sha256(metadata).hexdigest()
         first = os.path.join(out, "files", wheel["filename"] + ".metadata")
@@ -105,18 +160,12 @@ def mirror_project(upstream, out, project):
         kept += 1
         for f in files:
             attrs = ""
-            if f.get("requires-python"):
-                attrs += ' data-requires-python="%s"' % html.escape(f["requires-python"])
-            if f.get("yanked"):
-                reason = f["yanked"] if isinstance(f["yanked"], str) else ""
-                attrs += ' data-yanked="%s"' % html.escape(reason)
             if f["filename"].endswith(".whl"):
                 path = os.path.join(out, "files", f["filename"] + ".metadata")
                 if path != first and not os.path.exists(path):
                     os.link(first, path)
                 attrs += ' data-core-metadata="sha256=%s" data-dist-info-metadata="sha256=%s"' % (digest, digest)
-            sha = f.get("hashes", {}).get("sha256", "")
-            links.append('<a href="../../files/%s#sha256=%s"%s>%s</a><br/>' % (f["filename"], sha, attrs, f["filename"]))
+            links.append(link(f, attrs))
     os.makedirs(os.path.join(out, "simple", project), exist_ok=True)
     with open(os.path.join(out, "simple", project, "index.html"), "w") as fh:
         fh.write("<!DOCTYPE html><html><body>\n%s\n</body></html>\n" % "\n".join(links))
@@ -128,6 +177,10 @@ def main():
     parser.add_argument("--upstream", required=True, help="a PEP 691 index URL ending in /simple/")
     parser.add_argument("--out", required=True)
     parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--wheels-only", action="store_true",
+                        help="leave out releases without a wheel metadata file (the old behaviour)")
+    parser.add_argument("--max-sdist-mb", type=int, default=64,
+                        help="sdists larger than this are not copied (their releases are left out)")
     parser.add_argument("roots", nargs="+")
     args = parser.parse_args()
     upstream = args.upstream.rstrip("/") + "/"
@@ -136,7 +189,9 @@ def main():
     with concurrent.futures.ThreadPoolExecutor(args.workers) as pool:
         while todo:
             seen |= todo
-            results = list(pool.map(lambda p: mirror_project(upstream, args.out, p), sorted(todo)))
+            results = list(pool.map(
+                lambda p: mirror_project(upstream, args.out, p, not args.wheels_only, args.max_sdist_mb << 20),
+                sorted(todo)))
             todo = set()
             for deps, kept in results:
                 releases += kept
@@ -145,7 +200,7 @@ def main():
     projects = sorted(p for p in seen if os.path.exists(os.path.join(args.out, "simple", p)))
     with open(os.path.join(args.out, "simple", "index.html"), "w") as fh:
         fh.write("<!DOCTYPE html><html><body>\n%s\n</body></html>\n" % "\n".join('<a href="%s/">%s</a>' % (p, p) for p in projects))
-    print(json.dumps({"projects": len(projects), "releases": releases}))
+    print(json.dumps(dict({"projects": len(projects), "releases": releases}, **STATS)))
 
 
 if __name__ == "__main__":

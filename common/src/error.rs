@@ -10,6 +10,11 @@ pub struct AnalyzerError {
     pub kind: ErrorKind,
     pub message: String,
     pub hint: Option<String>,
+    /// Whether the failure document may go to stdout. False for an analysis whose stdout is a
+    /// text format (a lock file): `solver resolve > requirements.txt` must not get JSON when
+    /// resolution fails; the message goes to stderr, and a file or URL named by `-o` still
+    /// gets the document.
+    pub document_on_stdout: bool,
 }
 
 impl AnalyzerError {
@@ -18,6 +23,7 @@ impl AnalyzerError {
             kind,
             message: message.into(),
             hint: None,
+            document_on_stdout: true,
         }
     }
 
@@ -50,6 +56,13 @@ impl AnalyzerError {
         .with_hint(
             "this binary answers --help and --version; its analysis lands in a later release",
         )
+    }
+
+    /// Keeps the failure document off stdout (see [`Self::document_on_stdout`]).
+    #[must_use]
+    pub fn without_stdout_document(mut self) -> Self {
+        self.document_on_stdout = false;
+        self
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

@@ -3,11 +3,13 @@
 
 pub mod acquire;
 pub mod cache;
+pub mod explain;
 pub mod input;
 pub mod license;
 pub mod lockfile;
 pub mod releases;
 pub mod report;
+pub mod requirements_file;
 pub mod resolve;
 pub mod specifier;
 pub mod static_metadata;
@@ -80,7 +82,8 @@ pub enum Command {
 /// The environment the answer is for.
 #[derive(Debug, Args, Serialize)]
 pub struct TargetArgs {
-    /// Python version of the target environment: 3.11, 3.11.4, pypy3.10 (default 3.12).
+    /// Python version of the target environment: 3.11, 3.11.4, pypy3.10 (default: the version
+    /// of `python3` on PATH; without one, 3.12 with a warning).
     #[arg(
         long,
         env = "THOTH_SOLVER_PYTHON_VERSION",
@@ -89,7 +92,11 @@ pub struct TargetArgs {
     pub python_version: Option<String>,
 
     /// Platform of the target: linux-x86_64, manylinux_2_17_aarch64, musllinux-x86_64,
-    /// macos-14.0-arm64, windows-amd64 (default: this machine's, with glibc 2.28).
+    /// macos-14.0-arm64, windows-amd64; uv's --python-platform names (x86_64-manylinux_2_28,
+    /// aarch64-manylinux_2_28, x86_64-unknown-linux-gnu (glibc 2.28), aarch64-apple-darwin
+    /// (macOS 13.0), x86_64-pc-windows-msvc, linux, macos (Apple silicon), windows); docker's
+    /// linux/amd64, linux/arm64, linux/arm64/v8. Default: the platform of `python3` on PATH,
+    /// with its glibc; without one, this machine's architecture with glibc 2.28.
     #[arg(long, env = "THOTH_SOLVER_PLATFORM", conflicts_with = "environment")]
     pub platform: Option<String>,
 
@@ -100,7 +107,7 @@ pub struct TargetArgs {
 }
 
 impl TargetArgs {
-    fn target(&self) -> Result<common::python::TargetEnvironment, AnalyzerError> {
+    fn target(&self) -> Result<target::Target, AnalyzerError> {
         target::target(
             self.environment.as_deref(),
             self.python_version.as_deref(),
@@ -120,10 +127,33 @@ pub enum LockFormat {
 
 #[derive(Debug, Args, Serialize)]
 pub struct ResolveArgs {
-    /// Requirements (PEP 508), separated by newlines or a literal \n; @FILE reads a
-    /// requirements file.
-    #[arg(short, long, env = "THOTH_SOLVER_PACKAGES")]
-    pub requirements: String,
+    /// Requirements to resolve (PEP 508), as pip and uv take them: `flask>=2 'click<8'`.
+    /// A file name here is refused: read files with -r.
+    #[arg(value_name = "REQUIREMENT")]
+    pub packages: Vec<String>,
+
+    /// A requirements file, as pip's and uv's -r (repeatable): comments, `\` continuations,
+    /// nested -r/-c relative to the file, --index-url/--extra-index-url/--pre lines; -e,
+    /// URLs and paths are refused. A value that is not an existing file is requirement text
+    /// (Thoth's: separated by newlines or a literal \n); @FILE always reads a file.
+    #[arg(
+        short,
+        long,
+        visible_alias = "requirement",
+        value_name = "FILE",
+        env = "THOTH_SOLVER_PACKAGES"
+    )]
+    pub requirements: Vec<String>,
+
+    /// A constraints file, as pip's and uv's -c (repeatable): name and specifier lines that
+    /// bound a project's version when something requires it, without requiring it.
+    #[arg(
+        short = 'c',
+        long = "constraint",
+        visible_alias = "constraints",
+        value_name = "FILE"
+    )]
+    pub constraints: Vec<std::path::PathBuf>,
 
     /// Indexes, comma-separated, in order of preference: a project comes from the first index
     /// that has it (default: PIP_INDEX_URL / PIP_EXTRA_INDEX_URL, pip.conf).
@@ -138,7 +168,11 @@ pub struct ResolveArgs {
     #[serde(flatten)]
     pub limit: LimitArgs,
 
-    /// How to write the resolution.
+    /// How to write the resolution. Both formats are text: the lock goes to stdout (or -o) only
+    /// when resolution succeeds. On failure stdout stays empty, the explanation goes to stderr
+    /// and the exit code says why (3: no solution, 4: network); a file or URL named by -o
+    /// gets the JSON failure document, as every analyzer writes one. (`solver python` writes
+    /// JSON documents, its failure document to stdout too.)
     #[arg(long, value_enum, default_value_t = LockFormat::RequirementsTxt)]
     pub format: LockFormat,
 
@@ -288,8 +322,9 @@ pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
 
 fn python(args: &PythonArgs) -> Result<common::Analysis<Report>, AnalyzerError> {
     let requirements = input::requirements(&args.requirements)?;
-    let environment = args.target.target()?;
-    record_target_python(&environment);
+    let target = args.target.target()?;
+    record_target_python(&target);
+    let environment = target.environment;
     let indexes = indexes(args.index.as_deref())?;
     let dependency_indexes = match args.dependency_index.as_deref().map(input::index_list) {
         Some(list) if !list.is_empty() => list,
@@ -352,8 +387,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, AnalyzerError> {
 
 /// Thoth's `metadata.python` described the interpreter the solver ran under, which was the target;
 /// here the target is data, so the document describes it.
-fn record_target_python(environment: &common::python::TargetEnvironment) {
+fn record_target_python(target: &target::Target) {
     use common::python::Implementation;
+    let environment = &target.environment;
     let (major, minor) = environment.python_version();
     let micro = environment
         .markers()
@@ -371,33 +407,91 @@ fn record_target_python(environment: &common::python::TargetEnvironment) {
         Implementation::PyPy => "pypy".to_owned(),
         Implementation::Other(name) => name.to_ascii_lowercase(),
     };
+    if let target::Origin::Python3 {
+        releaselevel,
+        serial,
+    } = &target.origin
+    {
+        python.releaselevel.clone_from(releaselevel);
+        python.serial = *serial;
+    }
     common::document::set_target_python(python);
 }
 
 fn resolve_command(args: &ResolveArgs) -> Result<common::Analysis<Report>, AnalyzerError> {
-    let texts = input::requirements(&args.requirements)?;
-    let mut requirements = Vec::with_capacity(texts.len());
-    for text in &texts {
-        requirements.push(common::python::Requirement::parse(text).map_err(|e| {
+    // stdout holds the lock file: a failure never writes JSON there (see `--help`).
+    resolve_lock(args).map_err(AnalyzerError::without_stdout_document)
+}
+
+fn resolve_lock(args: &ResolveArgs) -> Result<common::Analysis<Report>, AnalyzerError> {
+    let gathered = input::gather(&args.packages, &args.requirements, &args.constraints)?;
+    let parse = |text: &String| {
+        let requirement = common::python::Requirement::parse(text).map_err(|e| {
             AnalyzerError::input(format!("{text:?} is not a PEP 508 requirement: {e}"))
-        })?);
-    }
-    let environment = args.target.target()?;
-    record_target_python(&environment);
+        })?;
+        if requirement.url().is_some() {
+            return Err(AnalyzerError::input(format!(
+                "{text:?} is a direct URL; the solver resolves names and versions from indexes"
+            ))
+            .with_hint("name the project and its version (name==1.2.3)"));
+        }
+        Ok(requirement)
+    };
+    let requirements = gathered
+        .requirements
+        .iter()
+        .map(parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    let constraints = gathered
+        .constraints
+        .iter()
+        .map(parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    let target = args.target.target()?;
+    record_target_python(&target);
     let options = resolve::ResolveOptions {
-        indexes: indexes(args.index.as_deref())?,
-        environment,
-        prereleases: args.pre,
+        indexes: resolve_indexes(args.index.as_deref(), &gathered)?,
+        environment: target.environment,
+        prereleases: args.pre || gathered.pre,
+        constraints,
     };
     let client = client(args.concurrency, args.cache_dir.as_deref())?;
     let format = args.format;
+    let origin = target.origin;
     let text = common::deadline::run_with_deadline(deadline(args.limit.timeout), move || {
-        resolve_to_text(client, requirements, &options, format)
+        resolve_to_text(client, requirements, &options, format, &origin)
     })?;
     Ok(common::Analysis::standalone(
         Report::default(),
         serde_json::Value::String(text),
     ))
+}
+
+/// `-i` wins; else the requirements files' `--index-url` (or pip's default index) followed by
+/// their `--extra-index-url` lines; else pip's.
+fn resolve_indexes(
+    named: Option<&str>,
+    files: &requirements_file::RequirementFiles,
+) -> Result<Vec<String>, AnalyzerError> {
+    let from_files = files.index_url.is_some() || !files.extra_index_urls.is_empty();
+    if named.is_some_and(|n| !input::index_list(n).is_empty()) || !from_files {
+        if from_files {
+            tracing::warn!(
+                "the requirements files' --index-url / --extra-index-url lines are ignored: -i names the indexes"
+            );
+        }
+        return indexes(named);
+    }
+    let mut list = match &files.index_url {
+        Some(url) => vec![url.clone()],
+        None => common::index::IndexUrls::discover(None, &[])?
+            .all()
+            .into_iter()
+            .take(1)
+            .collect(),
+    };
+    list.extend(files.extra_index_urls.iter().cloned());
+    Ok(list)
 }
 
 /// Resolves and writes the lock text: the part of `resolve` under the time limit.
@@ -406,6 +500,7 @@ fn resolve_to_text(
     requirements: Vec<common::python::Requirement>,
     options: &resolve::ResolveOptions,
     format: LockFormat,
+    origin: &target::Origin,
 ) -> Result<String, AnalyzerError> {
     let runtime = runtime()?;
     let cache = std::sync::Arc::new(cache::IndexCache::new(client));
@@ -446,9 +541,14 @@ fn resolve_to_text(
     let text = match format {
         LockFormat::RequirementsTxt => lockfile::requirements_txt(
             &format!(
-                "resolved by solver {} for Python {python} on {}",
+                "resolved by solver {} for Python {python} on {}{}",
                 env!("CARGO_PKG_VERSION"),
-                walk::platform_string(env)
+                walk::platform_string(env),
+                match origin {
+                    target::Origin::Given => "",
+                    target::Origin::Python3 { .. } => " (the target of python3 on PATH)",
+                    target::Origin::Fallback => " (the default target: no python3 on PATH)",
+                }
             ),
             &locked,
         ),

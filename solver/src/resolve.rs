@@ -92,6 +92,9 @@ pub struct ResolveOptions {
     pub environment: TargetEnvironment,
     /// Pre-releases: always allowed, or by PEP 440's default rule.
     pub prereleases: bool,
+    /// Constraints (`-c FILE`): each bounds its project's versions whenever the project is
+    /// needed, without requiring it.
+    pub constraints: Vec<Requirement>,
 }
 
 struct Provider<'a> {
@@ -166,7 +169,12 @@ impl Provider<'_> {
     fn requirement_range(&self, requirement: &Requirement) -> Range {
         let name = requirement.normalized_name();
         let specs = requirement.version_specifiers();
-        let range = specifier::ranges(specs);
+        let mut range = specifier::ranges(specs);
+        for constraint in self.options.constraints.iter().filter(|c| {
+            c.normalized_name() == name && c.evaluate_marker(&self.options.environment, &[])
+        }) {
+            range = range.intersection(&specifier::ranges(constraint.version_specifiers()));
+        }
         let candidates = self.candidates(name);
         let in_range = || {
             candidates
@@ -555,14 +563,16 @@ pub fn resolve(
             }
             Ok(pinned.into_values().collect())
         }
-        Err(PubGrubError::NoSolution(mut tree)) => {
+        Err(PubGrubError::NoSolution(tree)) => {
             if let Some(failure) = failure {
                 return Err(ResolveError::Index(failure));
             }
             let mut projects = BTreeSet::new();
             unavailable_projects(&tree, &mut projects);
-            tree.collapse_no_versions();
-            let mut text = DefaultStringReporter::report(&tree);
+            // The "no release of X can be used" steps stay in (no `collapse_no_versions`):
+            // they are the facts the "Why releases were left out" section explains.
+            let mut text =
+                DefaultStringReporter::report_with_formatter(&tree, &crate::explain::UserTerms);
             let why = provider.explain(&projects);
             if !why.is_empty() {
                 text.push_str("\nWhy releases were left out:");

@@ -102,7 +102,7 @@ fn same_release(a: &Version, b: &Version) -> bool {
 /// The lowest public version above every local variant of `v` (`1.2.3` -> `1.2.3.post0.dev0`;
 /// `1.2.3.post1` -> `1.2.3.post2.dev0`; `1.2.3.dev4` -> `1.2.3.dev5`): `[v, ceiling)` holds `v`
 /// and its locals and nothing else.
-fn local_ceiling(v: &Version) -> Version {
+pub(crate) fn local_ceiling(v: &Version) -> Version {
     let public = v.clone().without_local();
     if let Some(dev) = public.dev() {
         public.with_dev(Some(dev.saturating_add(1)))

@@ -94,9 +94,11 @@ fn pins(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Runs the solver; `Ok(pins)` or `Err(document)`.
+/// Runs the solver with `-o FILE`; `Ok(pins)` or `Err(document)`: the lock on success, the
+/// JSON failure document otherwise, in the file, and nothing on stdout either way.
 fn solver(index: &str, requirements: &str) -> Result<BTreeSet<String>, serde_json::Value> {
     let home = tempfile::tempdir().expect("home");
+    let written = home.path().join("out.txt");
     let out = Command::new(env!("CARGO_BIN_EXE_solver"))
         .args([
             "resolve",
@@ -109,16 +111,19 @@ fn solver(index: &str, requirements: &str) -> Result<BTreeSet<String>, serde_jso
             "--platform",
             "linux-x86_64",
         ])
+        .arg("-o")
+        .arg(&written)
         .env_clear()
         .env("HOME", home.path())
         .env("PIP_CONFIG_FILE", "/dev/null")
         .output()
         .expect("run solver");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.stdout.is_empty(), "-o names a file: stdout stays empty");
+    let text = std::fs::read_to_string(&written).expect("-o file written");
     if out.status.success() {
-        Ok(pins(&stdout))
+        Ok(pins(&text))
     } else {
-        Err(serde_json::from_str(&stdout).unwrap_or_else(|_| stdout.clone().into()))
+        Err(serde_json::from_str(&text).unwrap_or_else(|_| text.clone().into()))
     }
 }
 

@@ -364,12 +364,9 @@ fn solver(index: &str, requirements: &str) -> Result<BTreeSet<String>, String> {
     if out.status.success() {
         Ok(pins(&stdout))
     } else {
-        let doc: serde_json::Value = serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("failure document is JSON ({e}): {stdout}"));
-        Err(doc["result"]["error_msg"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned())
+        // A failed resolution writes nothing to stdout (it would be a requirements file).
+        assert!(stdout.is_empty(), "stdout on failure: {stdout}");
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
 }
 
