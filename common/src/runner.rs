@@ -235,10 +235,9 @@ where
         }
         Err((err, _)) if !err.document_on_stdout && output.output == OutputTarget::Stdout => {
             // stdout was to hold a text format (a lock file): the failure goes to stderr only.
-            eprintln_scrubbed(&format!("error: {}", err.message));
-            if let Some(hint) = &err.hint {
-                eprintln_scrubbed(&format!("hint: {hint}"));
-            }
+            ending.failed(&err);
+            let line = format!("failed ({} error)", err.kind.as_str());
+            ending.close(&line, &Destination::Nowhere);
             return err.kind.exit_status();
         }
         Err((err, repro)) => {
