@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use common::AnalyzerError;
 use common::index::{IndexError, IndexUrls};
 
-use crate::redact::redact_text;
+use common::secret::redact_url;
 
 /// Where the checker looks, named in the error when nothing is configured.
 pub const WHERE_TO_CONFIGURE: &str = "give --index-url URL (and --extra-index-url URL for more), or set PIP_INDEX_URL / PIP_EXTRA_INDEX_URL, UV_DEFAULT_INDEX / UV_INDEX_URL / UV_INDEX / UV_EXTRA_INDEX_URL, or `index-url` in pip.conf's [global] section";
@@ -94,7 +94,7 @@ pub fn discover_with(
     });
     tracing::info!(
         origin = %found.origin,
-        indexes = %redact_text(&found.all().join(" ")),
+        indexes = %redact_url(&found.all().join(" ")),
         "default indexes"
     );
     Ok(found)
