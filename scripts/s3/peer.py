@@ -34,30 +34,21 @@ def client(service, endpoint, key="setup", secret="setup"):
     )
 
 
+# What the user and the role may do: anything in S3.
+S3_ALL = json.dumps({"Version": "2012-10-17",
+                     "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+
+
 def setup(endpoint, bucket, unsigned="0"):
     iam = client("iam", endpoint)
     iam.create_user(UserName="analyzer")
-    iam.put_user_policy(
-        UserName="analyzer",
-        PolicyName="s3",
-        PolicyDocument=json.dumps(
-            {"Version": "2012-10-17",
-             "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
-        ),
-    )
+    iam.put_user_policy(UserName="analyzer", PolicyName="s3", PolicyDocument=S3_ALL)
     key = iam.create_access_key(UserName="analyzer")["AccessKey"]
     trust = {"Version": "2012-10-17",
              "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
                             "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.test"}}]}
     role = iam.create_role(RoleName="writer", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
-    iam.put_role_policy(
-        RoleName="writer",
-        PolicyName="s3",
-        PolicyDocument=json.dumps(
-            {"Version": "2012-10-17",
-             "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
-        ),
-    )
+    iam.put_role_policy(RoleName="writer", PolicyName="s3", PolicyDocument=S3_ALL)
     client("s3", endpoint).create_bucket(Bucket=bucket)
     # After the next `unsigned` requests moto authenticates and authorizes every request: STS's
     # AssumeRoleWithWebIdentity is unsigned, and moto checks it like any other.
