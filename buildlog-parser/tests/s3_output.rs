@@ -20,10 +20,18 @@ struct Moto {
     endpoint: String,
     key_id: String,
     secret: String,
+    /// A role allowed s3:*, assumable with a web identity.
+    role_arn: String,
 }
 
 impl Moto {
     fn start() -> Self {
+        Self::start_allowing_unsigned(0)
+    }
+
+    /// Authentication turns on after `unsigned` more requests (STS's
+    /// AssumeRoleWithWebIdentity is unsigned).
+    fn start_allowing_unsigned(unsigned: u32) -> Self {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -39,6 +47,7 @@ impl Moto {
             endpoint: format!("http://127.0.0.1:{port}"),
             key_id: String::new(),
             secret: String::new(),
+            role_arn: String::new(),
         };
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -49,13 +58,17 @@ impl Moto {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        let out = peer(&["setup", &moto.endpoint, BUCKET], &[]);
+        let out = peer(
+            &["setup", &moto.endpoint, BUCKET, &unsigned.to_string()],
+            &[],
+        );
         let key: Value = serde_json::from_slice(&out).expect("setup prints the key as JSON");
         moto.key_id = key["access_key_id"].as_str().expect("key id").to_owned();
         moto.secret = key["secret_access_key"]
             .as_str()
             .expect("secret")
             .to_owned();
+        moto.role_arn = key["role_arn"].as_str().expect("role").to_owned();
         moto
     }
 
@@ -242,13 +255,179 @@ fn documents_land_in_s3_and_wrong_credentials_are_named() {
     }
 
     // No credentials anywhere: the message says what to set, and exits 3 (unusable output).
+    // (Instance metadata is off: the test never asks a link-local address.)
     let empty_home = tempfile::tempdir().expect("tempdir");
     let out = parse(
         &format!("s3://{BUCKET}/no-credentials"),
-        &[("AWS_ENDPOINT_URL_S3", endpoint)],
+        &[
+            ("AWS_ENDPOINT_URL_S3", endpoint),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
         empty_home.path(),
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("AWS_ACCESS_KEY_ID"), "{stderr}");
+}
+
+/// Runs `parse -vvv` to `s3://BUCKET/key` with only `env`, and checks that it stored the
+/// document and that none of `secrets` is in its stdout, stderr or the stored object.
+fn stored_without_leaks(moto: &Moto, case: &str, env: &[(&str, &str)], secrets: &[&str]) {
+    let home = tempfile::tempdir().expect("tempdir");
+    let key = format!("pods/{case}");
+    let out = Command::new(env!("CARGO_BIN_EXE_buildlog-parser"))
+        .args(["parse", "-vvv", "-i"])
+        .arg(input_log())
+        .args(["-o", &format!("s3://{BUCKET}/{key}")])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL_S3", &moto.endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .envs(env.iter().copied())
+        .output()
+        .expect("buildlog-parser runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{case}: {stderr}");
+    let stored = moto.get(&key);
+    let doc: Value = serde_json::from_slice(&stored).expect("the object is the JSON document");
+    assert!(doc["result"]["installed"].is_array(), "{case}: {doc}");
+    let mut leaks = common::canary::Leaks::default();
+    for secret in secrets {
+        leaks.check_output(case, secret, &out);
+        leaks.check(case, "the stored object", secret, &stored);
+    }
+    leaks.assert_none();
+}
+
+/// Temporary credentials from moto's STS, in the JSON the container and instance metadata
+/// endpoints serve.
+fn assumed(moto: &Moto, web_identity: &str) -> Value {
+    serde_json::from_slice(&peer(
+        &["assume", &moto.endpoint, &moto.role_arn, web_identity],
+        &[],
+    ))
+    .expect("assume prints JSON")
+}
+
+/// The pod credential chain (issue 17, item 9), each step against a loopback server, each
+/// writing to moto with its authentication on: web identity through moto's STS, container
+/// credentials and IMDSv2 from loopback stand-ins that hand out credentials moto's STS issued.
+#[test]
+fn pod_credentials_from_web_identity_container_endpoint_and_instance_metadata() {
+    // Two unsigned STS calls for the stand-ins' credentials, one by the binary itself.
+    let moto = Moto::start_allowing_unsigned(3);
+    let jwt = format!("{}-jwt", common::canary::canary());
+    let for_container = assumed(&moto, &jwt);
+    let for_imds = assumed(&moto, &jwt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token_file = dir.path().join("web-identity-token");
+    std::fs::write(&token_file, &jwt).expect("write");
+    let token_file = token_file.display().to_string();
+
+    // Web identity (EKS IRSA, OpenShift STS): the token is exchanged at STS.
+    stored_without_leaks(
+        &moto,
+        "web-identity",
+        &[
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", &token_file),
+            ("AWS_ROLE_ARN", &moto.role_arn),
+            ("AWS_ROLE_SESSION_NAME", "thoth-test"),
+            ("AWS_ENDPOINT_URL_STS", &moto.endpoint),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+        &[&jwt],
+    );
+
+    // Container credentials (ECS, EKS Pod Identity), with the authorization token from a file.
+    let field = |v: &Value, k: &str| v[k].as_str().expect("a credential field").to_owned();
+    let container = common::hostile::HostileServer::start();
+    container.on(
+        "/v2/credentials",
+        common::hostile::Attack::Ok {
+            content_type: "application/json".into(),
+            body: for_container.to_string().into_bytes(),
+        },
+    );
+    let auth = format!("{}-pod-identity", common::canary::canary());
+    let auth_file = dir.path().join("eks-pod-identity-token");
+    std::fs::write(&auth_file, &auth).expect("write");
+    stored_without_leaks(
+        &moto,
+        "container",
+        &[
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                &container.url("/v2/credentials"),
+            ),
+            (
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                &auth_file.display().to_string(),
+            ),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+        &[
+            &auth,
+            &field(&for_container, "SecretAccessKey"),
+            &field(&for_container, "Token"),
+        ],
+    );
+    let asked = container.requests();
+    assert_eq!(
+        asked.first().and_then(|r| r.header("authorization")),
+        Some(auth.as_str()),
+        "the container endpoint gets the pod's token"
+    );
+
+    // Instance metadata, IMDSv2: a session token first, then the role and its credentials.
+    let imds = common::hostile::HostileServer::start();
+    let session = format!("{}-imds-session", common::canary::canary());
+    imds.on(
+        "/latest/api/token",
+        common::hostile::Attack::Stub {
+            content_type: "text/plain".into(),
+            headers: vec![(
+                "x-aws-ec2-metadata-token-ttl-seconds".into(),
+                "21600".into(),
+            )],
+            body: session.clone().into_bytes(),
+        },
+    );
+    imds.on(
+        "/latest/meta-data/iam/security-credentials/",
+        common::hostile::Attack::Ok {
+            content_type: "text/plain".into(),
+            body: b"writer".to_vec(),
+        },
+    );
+    imds.on(
+        "/latest/meta-data/iam/security-credentials/writer",
+        common::hostile::Attack::Ok {
+            content_type: "text/plain".into(),
+            body: for_imds.to_string().into_bytes(),
+        },
+    );
+    stored_without_leaks(
+        &moto,
+        "instance-metadata",
+        &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds.origin())],
+        &[
+            &field(&for_imds, "SecretAccessKey"),
+            &field(&for_imds, "Token"),
+        ],
+    );
+    let asked = imds.requests();
+    assert!(
+        asked
+            .iter()
+            .any(|r| r.method == "PUT" && r.path == "/latest/api/token"),
+        "IMDSv2 asks for a session token first: {asked:?}"
+    );
+    assert!(
+        asked
+            .iter()
+            .filter(|r| r.path.starts_with("/latest/meta-data/"))
+            .all(|r| r.header("x-aws-ec2-metadata-token") == Some(session.as_str())),
+        "every metadata request carries the session token: {asked:?}"
+    );
 }

@@ -78,9 +78,10 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct OutputArgs {
     /// Where to write the document: - for stdout, a file path (written atomically), an
-    /// http(s):// URL to POST it to, or s3://BUCKET/KEY (endpoint and credentials from
-    /// AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or
-    /// the AWS profile files).
+    /// http(s):// URL to POST it to, or s3://BUCKET/KEY (endpoint from AWS_ENDPOINT_URL_S3 /
+    /// AWS_ENDPOINT_URL; credentials, first found: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
+    /// the AWS profile's keys, its credential_process or role_arn, AWS_WEB_IDENTITY_TOKEN_FILE
+    /// with AWS_ROLE_ARN, AWS_CONTAINER_CREDENTIALS_FULL_URI, instance metadata).
     #[arg(short, long, value_name = "TARGET", default_value = "-")]
     pub output: OutputTarget,
 

@@ -42,6 +42,13 @@ pub enum Attack {
     Redirect { status: u16, location: String },
     /// 200 with this content type and body.
     Ok { content_type: String, body: Vec<u8> },
+    /// 200 with this content type, these further headers and body: a stand-in for a metadata
+    /// endpoint (IMDSv2 gives its session token's lifetime in a header).
+    Stub {
+        content_type: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
 }
 
 /// One request as the server received it.
@@ -195,6 +202,25 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     let _ = out.flush();
 }
 
+/// 200 with `headers` besides the type and length.
+fn ok(
+    out: &mut TcpStream,
+    content_type: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    write!(
+        out,
+        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    out.write_all(body)
+}
+
 fn head(out: &mut TcpStream, status: u16, extra: &str) -> std::io::Result<()> {
     write!(
         out,
@@ -274,14 +300,12 @@ fn answer(out: &mut TcpStream, attack: Option<Attack>) -> std::io::Result<()> {
             status,
             &format!("Location: {location}\r\nContent-Length: 0\r\n"),
         ),
-        Some(Attack::Ok { content_type, body }) => {
-            write!(
-                out,
-                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            )?;
-            out.write_all(&body)
-        }
+        Some(Attack::Ok { content_type, body }) => ok(out, &content_type, &[], &body),
+        Some(Attack::Stub {
+            content_type,
+            headers,
+            body,
+        }) => ok(out, &content_type, &headers, &body),
     }
 }
 

@@ -8,8 +8,9 @@ use common::python::Version;
 use serde_json::{Value, json};
 
 use crate::fetch::{Answer, Answers};
-use crate::lock::{IndexUrl, Lock, LockedEntry, LockedPackage, Source, pointer_token};
-use crate::redact::redact_text;
+use common::secret::{RedactedUrl, redact_url};
+
+use crate::lock::{Lock, LockedEntry, LockedPackage, Source, pointer_token};
 use crate::report::{Finding, Severity};
 
 /// Most findings about single artifacts (`INVALID-ARTIFACT-HASH`, `ARTIFACT-URL-MISMATCH`) one
@@ -97,8 +98,8 @@ impl Seen<'_> {
     fn base(&self, severity: Severity, id: &'static str, justification: String) -> Finding {
         // `package_locked` is set by `refer_to_entry` once the package's findings are known.
         Finding {
-            package_name: Some(redact_text(&self.package.name)),
-            package_version: self.package.pinned().map(|v| redact_text(&v)),
+            package_name: Some(redact_url(&self.package.name)),
+            package_version: self.package.pinned().map(|v| redact_url(&v)),
             ..Finding::new(severity, id, justification)
         }
     }
@@ -107,7 +108,7 @@ impl Seen<'_> {
         self.pinned.map_or(Value::Null, Source::to_value)
     }
 
-    fn hashes_on(&self, url: &IndexUrl) -> BTreeSet<String> {
+    fn hashes_on(&self, url: &RedactedUrl) -> BTreeSet<String> {
         self.report
             .iter()
             .filter(|(s, _)| s.url == *url)
@@ -129,12 +130,7 @@ impl Seen<'_> {
         let map: serde_json::Map<String, Value> = self
             .report
             .iter()
-            .map(|(s, files)| {
-                (
-                    s.url.shown().to_owned(),
-                    files.iter().map(|f| file(f)).collect(),
-                )
-            })
+            .map(|(s, files)| (s.url.to_string(), files.iter().map(|f| file(f)).collect()))
             .collect();
         Value::Object(map)
     }
@@ -161,7 +157,7 @@ fn check_package(
         Err(reason) => {
             // Never looked up: the name would become a path segment of the index URL.
             out.push(Finding {
-                reason: Some(redact_text(&reason)),
+                reason: Some(redact_url(&reason)),
                 ..seen.base(
                     Severity::Error,
                     "INVALID-PACKAGE-NAME",
@@ -210,7 +206,7 @@ fn check_package(
     }
     let locked: BTreeSet<String> = package.sha256s().into_iter().collect();
     let urls = |sources: &mut dyn Iterator<Item = &Source>| -> Vec<String> {
-        sources.map(|s| s.url.shown().to_owned()).collect()
+        sources.map(|s| s.url.to_string()).collect()
     };
 
     match seen.pinned {
@@ -337,7 +333,7 @@ fn yanked(seen: &Seen, locked: &BTreeSet<String>) -> Option<Finding> {
     let reason = file.yanked.as_ref().and_then(|y| y.reason.clone());
     Some(Finding {
         source: Some(source.to_value()),
-        url: Some(redact_text(&file.url)),
+        url: Some(redact_url(&file.url)),
         reason: reason.clone(),
         ..seen.base(
             Severity::Warning,
@@ -379,7 +375,7 @@ fn confusion(seen: &Seen, locked: &BTreeSet<String>) -> Option<Finding> {
         if source.url == home.url {
             continue;
         }
-        others.push(source.url.shown().to_owned());
+        others.push(source.url.to_string());
         if let Some(top) = page.versions().last().copied()
             && highest.is_none_or(|h| top > h)
         {
@@ -453,7 +449,7 @@ fn url_mismatch(seen: &Seen, budget: &mut usize) -> Vec<Finding> {
                     "Artifact '{}' is locked at a URL its index '{}' does not give (the index gives {})",
                     artifact.filename,
                     s.name,
-                    redact_text(&f.url)
+                    redact_url(&f.url)
                 ),
             ),
             None => (
@@ -502,7 +498,7 @@ fn unlisted(count: usize) -> Option<String> {
 /// The lock's (redacted) artifact URL and the index's, compared without fragments and with the
 /// index's redacted the same way.
 fn same_url(index: &str, locked: &str) -> bool {
-    let index = redact_text(index);
+    let index = redact_url(index);
     let strip = |u: &str| u.split('#').next().unwrap_or(u).to_owned();
     strip(&index) == strip(locked)
 }
@@ -513,7 +509,7 @@ fn check_sources(sources: &[Source], whitelist: &[String]) -> Vec<Finding> {
     let allowed: BTreeSet<String> = whitelist.iter().map(|u| trim(u)).collect();
     let mut out = Vec::new();
     for source in sources {
-        let finding = if !allowed.is_empty() && !allowed.contains(&trim(source.url.shown())) {
+        let finding = if !allowed.is_empty() && !allowed.contains(&trim(&source.url.to_string())) {
             Finding::new(
                 Severity::Error,
                 "SOURCE-NOT-WHITELISTED",
@@ -556,7 +552,7 @@ fn unreachable(lock: &Lock, answers: &Answers) -> Vec<Finding> {
             let (message, count) = first.get(source.name.as_str())?;
             Some(Finding {
                 source: Some(source.to_value()),
-                reason: Some(redact_text(message)),
+                reason: Some(redact_url(message)),
                 ..Finding::new(
                     Severity::Error,
                     "INDEX-UNREACHABLE",

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use common::AnalyzerError;
 
-use crate::redact::redact_text;
+use common::secret::redact_url;
 
 /// The default `--max-lock-size`: 16 MiB, some twenty times the largest real locks seen (a
 /// few hundred packages with every wheel hashed), and small enough that the largest lock
@@ -27,7 +27,7 @@ pub fn read(value: &str, what: &str, max: u64) -> Result<Input, AnalyzerError> {
     let path = Path::new(value);
     // The value is shown in messages: it may be content with credentials, or very long.
     let shown = || {
-        let mut s = redact_text(value);
+        let mut s = redact_url(value);
         if s.len() > 200 {
             let mut cut = 200;
             while !s.is_char_boundary(cut) {

@@ -11,7 +11,6 @@ pub mod indexes;
 pub mod input;
 pub mod lock;
 pub mod pipenv_hash;
-pub mod redact;
 pub mod report;
 pub mod summary;
 
@@ -102,13 +101,13 @@ pub struct ProvenanceArgs {
     /// The Pipfile (checks the lock hash and names the sources) or, for poetry.lock, the
     /// pyproject.toml: a path, or its content as Thoth accepted.
     #[arg(short, long, env = "THOTH_ADVISER_REQUIREMENTS")]
-    #[serde(serialize_with = "redact::serialize_text")]
+    #[serde(serialize_with = "common::secret::serialize_scrubbed")]
     pub requirements: Option<String>,
 
     /// The lock file (a path, or its content): Pipfile.lock, requirements.txt with hashes,
     /// pylock.toml, poetry.lock, uv.lock.
     #[arg(short = 'l', long, env = "THOTH_ADVISER_REQUIREMENTS_LOCKED")]
-    #[serde(serialize_with = "redact::serialize_required_text")]
+    #[serde(serialize_with = "common::secret::serialize_scrubbed")]
     pub requirements_locked: String,
 
     /// The lock's format, when neither its name nor its content says.
@@ -118,19 +117,19 @@ pub struct ProvenanceArgs {
     /// Allowed index URLs, comma-separated; empty allows all (Thoth's allow-list: a source of
     /// the lock outside it is SOURCE-NOT-WHITELISTED). Not an index to ask: see --index-url.
     #[arg(short = 'i', long, env = "THOTH_WHITELISTED_SOURCES")]
-    #[serde(serialize_with = "redact::serialize_text")]
+    #[serde(serialize_with = "common::secret::serialize_scrubbed")]
     pub whitelisted_sources: Option<String>,
 
     /// The index for packages the lock does not assign to one (pip's option; a requirements
     /// file's own -i line wins). Else PIP_INDEX_URL, UV_DEFAULT_INDEX, UV_INDEX_URL, pip.conf.
     #[arg(long, value_name = "URL")]
-    #[serde(serialize_with = "redact::serialize_text")]
+    #[serde(serialize_with = "common::secret::serialize_scrubbed")]
     pub index_url: Option<String>,
 
     /// A further index for those packages (repeatable; pip's option). PIP_EXTRA_INDEX_URL,
     /// UV_INDEX and UV_EXTRA_INDEX_URL add theirs.
     #[arg(long, value_name = "URL")]
-    #[serde(serialize_with = "redact::serialize_texts")]
+    #[serde(serialize_with = "common::secret::serialize_scrubbed")]
     pub extra_index_url: Vec<String>,
 
     /// Largest lock file (and -r file) accepted, in bytes.
@@ -212,7 +211,7 @@ fn provenance(args: &ProvenanceArgs) -> Result<common::Analysis<Report>, Analyze
     for name in &lock.duplicates {
         tracing::warn!(
             "package {} is locked twice; the first entry is checked",
-            redact::redact_text(name)
+            common::secret::redact_url(name)
         );
     }
     // Redacted as the sources' URLs are shown, so the two compare.
@@ -223,7 +222,7 @@ fn provenance(args: &ProvenanceArgs) -> Result<common::Analysis<Report>, Analyze
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(redact::redact_text)
+        .map(common::secret::redact_url)
         .collect();
     let (answers, requests) = fetch::fetch(&lock, args.concurrency)?;
     let no_index_answered = fetch::none_answered(&answers);

@@ -55,7 +55,7 @@ impl Finding {
             severity,
             id,
             // Messages quote the lock's names and URLs: never their credentials.
-            justification: crate::redact::redact_text(&justification.into()),
+            justification: common::secret::redact_url(&justification.into()),
             package_name: None,
             package_version: None,
             package_locked: None,

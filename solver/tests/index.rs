@@ -13,6 +13,11 @@ use support::*;
 
 /// Runs the solver with no pip configuration from the machine, returns (exit code, document).
 fn solve(args: &[&str]) -> (i32, Value) {
+    solve_with(args, &[])
+}
+
+/// [`solve`] with these environment variables.
+fn solve_with(args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
     let home = tempfile::tempdir().expect("home");
     let out = Command::new(env!("CARGO_BIN_EXE_solver"))
         .args(["python"])
@@ -21,6 +26,7 @@ fn solve(args: &[&str]) -> (i32, Value) {
         .env("HOME", home.path())
         .env("PIP_CONFIG_FILE", "/dev/null")
         .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
         .output()
         .expect("run solver");
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -349,6 +355,37 @@ fn failing_and_unreachable_indexes() {
     let requests = index.requests();
     assert!(requests.iter().filter(|r| *r == "/simple/gamma/").count() > 1);
     assert_eq!(requests.iter().filter(|r| *r == "/simple/beta/").count(), 1);
+}
+
+/// uv's variables name the index as pip's do (common's discovery: UV_DEFAULT_INDEX, else
+/// UV_INDEX_URL, with UV_INDEX and UV_EXTRA_INDEX_URL as extra indexes).
+#[test]
+fn uv_index_variables_name_the_index() {
+    let index = start(PageFormat::Json);
+    publish(&index, true);
+    let url = index.url();
+    let dead = "http://127.0.0.1:1/simple/";
+    let named = format!("internal={url}");
+    let cases: [&[(&str, &str)]; 3] = [
+        &[("UV_INDEX_URL", &url), ("UV_EXTRA_INDEX_URL", dead)],
+        &[("UV_DEFAULT_INDEX", &url), ("UV_INDEX_URL", dead)],
+        &[("UV_INDEX", &named)],
+    ];
+    for env in cases {
+        let (code, doc) = solve_with(&with_target(&["-r", "alpha==1.0"]), env);
+        assert_eq!(code, 0, "{env:?}: {doc:#}");
+        assert_eq!(entries(&doc, "alpha")[0]["index_url"], url, "{env:?}");
+        assert_eq!(entries(&doc, "alpha")[0]["package_version"], "1.0");
+        // An extra index is asked too: the dead one is recorded as unreachable.
+        let asked_dead = doc["result"]["unresolved"]
+            .as_array()
+            .is_some_and(|u| u.iter().any(|e| e["index_url"] == dead));
+        assert_eq!(
+            asked_dead,
+            env.iter().any(|(k, _)| *k == "UV_EXTRA_INDEX_URL"),
+            "{env:?}"
+        );
+    }
 }
 
 #[test]

@@ -1,5 +1,16 @@
-//! Which indexes to ask, from where users already configure them: options first, then
-//! `PIP_INDEX_URL` / `PIP_EXTRA_INDEX_URL`, then pip's configuration files. No index is built in.
+//! Which indexes to ask, from where pip's and uv's users already configure them. No index is
+//! built in. The main index is the first of:
+//!
+//! 1. the options (`--index-url` / `-i`, given by the caller);
+//! 2. `PIP_INDEX_URL`;
+//! 3. `UV_DEFAULT_INDEX`, else `UV_INDEX_URL` (uv lets the first win);
+//! 4. `index-url` of pip's configuration files (pip's order, later files overriding earlier).
+//!
+//! Extra indexes add to it whichever source gave it: the options' extra indexes,
+//! `PIP_EXTRA_INDEX_URL` (or, without it, pip.conf's `extra-index-url`), `UV_INDEX` (entries
+//! may be `name=url`, as uv accepts) and `UV_EXTRA_INDEX_URL`, each a space-separated list.
+//! Extra indexes alone are enough: the first becomes the main one. An index named twice is
+//! asked once.
 
 use std::path::{Path, PathBuf};
 
@@ -10,9 +21,13 @@ use super::error::IndexError;
 pub struct IndexUrls {
     pub index_url: String,
     pub extra_index_urls: Vec<String>,
-    /// `options`, `environment`, or the configuration file's path.
+    /// `options`, `environment (VARIABLE)`, the configuration file's path, or `extra indexes
+    /// only`.
     pub origin: String,
 }
+
+/// What the error says when nothing is configured: every place an index can be given.
+pub const NOTHING_CONFIGURED: &str = "no package index is configured: set PIP_INDEX_URL / PIP_EXTRA_INDEX_URL, UV_DEFAULT_INDEX / UV_INDEX_URL / UV_INDEX / UV_EXTRA_INDEX_URL, `index-url` in pip.conf's [global] section, or name one with an option";
 
 impl IndexUrls {
     /// Every index, the main one first.
@@ -34,7 +49,8 @@ impl IndexUrls {
     }
 
     /// [`Self::discover`] with the environment, home and system configuration folder given
-    /// (for tests).
+    /// (for tests). The only error is [`IndexError::Config`] with [`NOTHING_CONFIGURED`]:
+    /// configuration files that cannot be read are passed over, as pip does.
     pub fn discover_with(
         index_url: Option<&str>,
         extra: &[String],
@@ -42,62 +58,112 @@ impl IndexUrls {
         home: Option<&Path>,
         etc: &Path,
     ) -> Result<Self, IndexError> {
-        if let Some(index) = index_url {
-            return Ok(Self {
-                index_url: index.to_owned(),
-                extra_index_urls: extra.to_vec(),
-                origin: "options".to_owned(),
-            });
-        }
-        let env_extra = split_list(&env("PIP_EXTRA_INDEX_URL").unwrap_or_default());
-        if let Some(index) = env("PIP_INDEX_URL").filter(|s| !s.trim().is_empty()) {
-            return Ok(Self {
-                index_url: index.trim().to_owned(),
-                extra_index_urls: [extra.to_vec(), env_extra].concat(),
-                origin: "environment (PIP_INDEX_URL)".to_owned(),
-            });
-        }
-        // pip reads these in order, later files overriding earlier ones.
-        let mut files: Vec<PathBuf> = vec![etc.join("xdg/pip/pip.conf"), etc.join("pip.conf")];
-        if let Some(home) = home {
-            files.push(home.join(".pip/pip.conf"));
-            let config_home = env("XDG_CONFIG_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| home.join(".config"));
-            files.push(config_home.join("pip/pip.conf"));
-        }
-        match env("PIP_CONFIG_FILE") {
-            Some(f) if f == "/dev/null" || f == "os.devnull" => files.clear(),
-            Some(f) => files.push(PathBuf::from(f)),
-            None => {}
-        }
-        let mut found: Option<(String, Vec<String>, String)> = None;
-        for file in files {
-            let Ok(text) = std::fs::read_to_string(&file) else {
-                continue;
-            };
-            let (index, extras) = read_pip_conf(&text);
-            let origin = file.display().to_string();
-            match (&mut found, index) {
-                (_, Some(index)) => found = Some((index, extras, origin)),
-                (Some(f), None) if !extras.is_empty() => f.1 = extras,
-                _ => {}
-            }
-        }
-        match found {
-            Some((index_url, file_extra, origin)) => Ok(Self {
+        let var = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+        let uv_extra: Vec<String> = split_list(&var("UV_INDEX").unwrap_or_default())
+            .into_iter()
+            .map(uv_index_url)
+            .chain(split_list(&var("UV_EXTRA_INDEX_URL").unwrap_or_default()))
+            .collect();
+        let env_extra = split_list(&var("PIP_EXTRA_INDEX_URL").unwrap_or_default());
+        let main = [
+            (index_url.map(str::to_owned), "options"),
+            (var("PIP_INDEX_URL"), "environment (PIP_INDEX_URL)"),
+            (var("UV_DEFAULT_INDEX"), "environment (UV_DEFAULT_INDEX)"),
+            (var("UV_INDEX_URL"), "environment (UV_INDEX_URL)"),
+        ]
+        .into_iter()
+        .find_map(|(url, origin)| url.map(|u| (u.trim().to_owned(), origin)));
+        let mut found = match main {
+            Some((index_url, origin)) => Self {
                 index_url,
-                extra_index_urls: [
-                    extra.to_vec(),
-                    if env_extra.is_empty() { file_extra } else { env_extra },
-                ]
-                .concat(),
-                origin,
-            }),
-            None => Err(IndexError::Config(
-                "no package index is configured: give one with an option, PIP_INDEX_URL, or `index-url` in pip.conf's [global] section".to_owned(),
-            )),
+                extra_index_urls: [extra.to_vec(), env_extra, uv_extra].concat(),
+                origin: origin.to_owned(),
+            },
+            None => {
+                let given = [extra.to_vec(), uv_extra].concat();
+                match from_pip_files(&given, env_extra, env, home, etc) {
+                    Some(found) => found,
+                    None if !given.is_empty() => Self {
+                        index_url: given[0].clone(),
+                        extra_index_urls: given[1..].to_vec(),
+                        origin: "extra indexes only".to_owned(),
+                    },
+                    None => return Err(IndexError::Config(NOTHING_CONFIGURED.to_owned())),
+                }
+            }
+        };
+        let mut seen = vec![found.index_url.clone()];
+        found.extra_index_urls.retain(|u| {
+            let new = !seen.contains(u);
+            seen.push(u.clone());
+            new
+        });
+        tracing::info!(
+            origin = %found.origin,
+            indexes = %crate::secret::redact_url(&found.all().join(" ")),
+            "default indexes"
+        );
+        Ok(found)
+    }
+}
+
+/// The main index of pip's configuration files, with `given` and (`PIP_EXTRA_INDEX_URL`, else
+/// the files' `extra-index-url`) as extra indexes; `None` when no file names a main index.
+fn from_pip_files(
+    given: &[String],
+    env_extra: Vec<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+    home: Option<&Path>,
+    etc: &Path,
+) -> Option<IndexUrls> {
+    // pip reads these in order, later files overriding earlier ones.
+    let mut files: Vec<PathBuf> = vec![etc.join("xdg/pip/pip.conf"), etc.join("pip.conf")];
+    if let Some(home) = home {
+        files.push(home.join(".pip/pip.conf"));
+        let config_home = env("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".config"));
+        files.push(config_home.join("pip/pip.conf"));
+    }
+    match env("PIP_CONFIG_FILE") {
+        Some(f) if f == "/dev/null" || f == "os.devnull" => files.clear(),
+        Some(f) => files.push(PathBuf::from(f)),
+        None => {}
+    }
+    let mut found: Option<(String, Vec<String>, String)> = None;
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let (index, extras) = read_pip_conf(&text);
+        let origin = file.display().to_string();
+        match (&mut found, index) {
+            (_, Some(index)) => found = Some((index, extras, origin)),
+            (Some(f), None) if !extras.is_empty() => f.1 = extras,
+            _ => {}
         }
+    }
+    let (index_url, file_extra, origin) = found?;
+    Some(IndexUrls {
+        index_url,
+        extra_index_urls: [
+            given.to_vec(),
+            if env_extra.is_empty() {
+                file_extra
+            } else {
+                env_extra
+            },
+        ]
+        .concat(),
+        origin,
+    })
+}
+
+/// A `UV_INDEX` entry's URL: `name=url` or a bare URL (a URL's own `=` comes after `://`).
+fn uv_index_url(entry: String) -> String {
+    match entry.split_once('=') {
+        Some((name, url)) if !name.contains([':', '/']) => url.to_owned(),
+        _ => entry,
     }
 }
 
@@ -225,7 +291,15 @@ mod tests {
             &etc,
         )
         .expect("found");
-        assert_eq!(found.all(), ["http://127.0.0.1:7/opt/"]);
+        // The option replaces the main index; PIP_EXTRA_INDEX_URL still adds, as pip does.
+        assert_eq!(
+            found.all(),
+            [
+                "http://127.0.0.1:7/opt/",
+                "http://127.0.0.1:5/x/",
+                "http://127.0.0.1:6/y/"
+            ]
+        );
         assert_eq!(found.origin, "options");
 
         let custom = dir.path().join("custom.conf");
@@ -250,5 +324,75 @@ mod tests {
         );
         let devnull = env_of(&[("PIP_CONFIG_FILE", "/dev/null")]);
         assert!(IndexUrls::discover_with(None, &[], &devnull, None, Path::new("/etc")).is_err());
+    }
+
+    fn all(index: Option<&str>, extra: &[&str], env: &[(&str, &str)]) -> (Vec<String>, String) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let extra: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
+        let found =
+            IndexUrls::discover_with(index, &extra, &env_of(env), Some(dir.path()), dir.path())
+                .expect("configured");
+        (found.all(), found.origin)
+    }
+
+    #[test]
+    fn options_then_pip_then_uv_variables() {
+        let uv = [
+            ("UV_DEFAULT_INDEX", "http://127.0.0.1:1/default/"),
+            ("UV_INDEX_URL", "http://127.0.0.1:2/index-url/"),
+            (
+                "UV_INDEX",
+                "internal=http://127.0.0.1:3/a/?x=1 http://127.0.0.1:4/b/",
+            ),
+            ("UV_EXTRA_INDEX_URL", "http://127.0.0.1:5/c/"),
+        ];
+        let (urls, origin) = all(None, &[], &uv);
+        assert_eq!(origin, "environment (UV_DEFAULT_INDEX)");
+        assert_eq!(
+            urls,
+            [
+                "http://127.0.0.1:1/default/",
+                "http://127.0.0.1:3/a/?x=1",
+                "http://127.0.0.1:4/b/",
+                "http://127.0.0.1:5/c/"
+            ]
+        );
+        let (urls, origin) = all(None, &[], &uv[1..]);
+        assert_eq!(origin, "environment (UV_INDEX_URL)");
+        assert_eq!(urls[0], "http://127.0.0.1:2/index-url/");
+
+        let mut pip = uv.to_vec();
+        pip.push(("PIP_INDEX_URL", "http://127.0.0.1:6/pip/"));
+        let (urls, origin) = all(None, &[], &pip);
+        assert_eq!(origin, "environment (PIP_INDEX_URL)");
+        assert_eq!(urls[0], "http://127.0.0.1:6/pip/");
+        assert_eq!(
+            urls.len(),
+            4,
+            "UV_INDEX/UV_EXTRA_INDEX_URL still add: {urls:?}"
+        );
+
+        let (urls, origin) = all(
+            Some("http://127.0.0.1:7/opt/"),
+            &["http://127.0.0.1:8/more/", "http://127.0.0.1:7/opt/"],
+            &pip,
+        );
+        assert_eq!(origin, "options");
+        assert_eq!(
+            &urls[..2],
+            ["http://127.0.0.1:7/opt/", "http://127.0.0.1:8/more/"]
+        );
+        assert_eq!(
+            urls.len(),
+            5,
+            "the repeated main index is dropped: {urls:?}"
+        );
+    }
+
+    #[test]
+    fn extra_indexes_alone_are_enough() {
+        let (urls, origin) = all(None, &[], &[("UV_INDEX", "http://127.0.0.1:3/a/")]);
+        assert_eq!(urls, ["http://127.0.0.1:3/a/"]);
+        assert_eq!(origin, "extra indexes only");
     }
 }

@@ -107,6 +107,20 @@ pub fn redact_json(mut value: serde_json::Value) -> serde_json::Value {
     value
 }
 
+/// For `#[serde(serialize_with = "common::secret::serialize_scrubbed")]` on an option that may
+/// hold credentialed URLs (a `String`, an `Option<String>`, a `Vec<String>`, ...): the value is
+/// recorded with every string scrubbed, so `metadata.arguments` never shows a credential even
+/// before the boundary scrub.
+pub fn serialize_scrubbed<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: Serialize + ?Sized,
+    S: Serializer,
+{
+    let mut value = serde_json::to_value(value).map_err(serde::ser::Error::custom)?;
+    scrub_json(&mut value);
+    value.serialize(serializer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +154,55 @@ mod tests {
         );
         assert_eq!(redact_url("/mnt/workdir/doc"), "/mnt/workdir/doc");
         assert_eq!(redact_url("user@host"), "user@host");
+    }
+
+    #[test]
+    fn options_serialize_scrubbed() {
+        #[derive(Serialize)]
+        struct Args {
+            #[serde(serialize_with = "serialize_scrubbed")]
+            one: String,
+            #[serde(serialize_with = "serialize_scrubbed")]
+            maybe: Option<String>,
+            #[serde(serialize_with = "serialize_scrubbed")]
+            none: Option<String>,
+            #[serde(serialize_with = "serialize_scrubbed")]
+            many: Vec<String>,
+        }
+        let args = Args {
+            one: "http://u:p@a/x,http://v:q@b/y".to_owned(),
+            maybe: Some("-i https://t@h/simple/\na==1".to_owned()),
+            none: None,
+            many: vec!["https://h/f?token=zzz".to_owned(), "plain".to_owned()],
+        };
+        assert_eq!(
+            serde_json::to_value(&args).expect("serialises"),
+            serde_json::json!({
+                "one": format!("http://{REDACTED}@a/x,http://{REDACTED}@b/y"),
+                "maybe": format!("-i https://{REDACTED}@h/simple/\na==1"),
+                "none": null,
+                "many": [format!("https://h/f?token={REDACTED}"), "plain"],
+            })
+        );
+    }
+
+    /// The forms provenance-checker's own redaction wrote before it used this one.
+    #[test]
+    fn every_url_of_a_text_and_secret_query_values() {
+        let text = "-i http://alice:s3cret@127.0.0.1:9/simple/\n--extra-index-url https://bob:t0k@10.0.0.1/x/ a==1";
+        assert_eq!(
+            redact_url(text),
+            format!(
+                "-i http://{REDACTED}@127.0.0.1:9/simple/\n--extra-index-url https://{REDACTED}@10.0.0.1/x/ a==1"
+            )
+        );
+        assert_eq!(
+            redact_url("https://h/f.whl?X-Amz-Signature=abc&X-Amz-Date=1&token=zzz#sha256=00 next"),
+            format!(
+                "https://h/f.whl?X-Amz-Signature={REDACTED}&X-Amz-Date=1&token={REDACTED}#sha256=00 next"
+            )
+        );
+        assert_eq!(redact_url("plain text, user@host"), "plain text, user@host");
     }
 
     #[test]

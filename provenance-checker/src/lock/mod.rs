@@ -8,15 +8,14 @@ mod pylock;
 mod requirements;
 mod uv;
 
-use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
 use common::AnalyzerError;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::redact::{redact_text, redact_value};
+use common::secret::{RedactedUrl, redact_json, redact_url};
 
 pub use pipfile::read_pipfile_lock;
 pub use poetry::read_poetry_lock;
@@ -106,58 +105,12 @@ impl LockFormat {
 /// with their product. Real locks name one to a handful.
 pub const MAX_SOURCES: usize = 64;
 
-/// An index URL as the lock or the configuration gives it: the URL to ask (credentials
-/// included, for the index client only) and the redacted form every output shows. `Debug`,
-/// `Display` and `Serialize` print the redacted form.
-#[derive(Clone, PartialEq, Eq)]
-pub struct IndexUrl {
-    raw: String,
-    shown: String,
-}
-
-impl IndexUrl {
-    pub fn new(raw: impl Into<String>) -> Self {
-        let raw = raw.into();
-        let shown = redact_text(&raw);
-        Self { raw, shown }
-    }
-
-    /// The URL without its credentials: what documents and logs show, and what the checks
-    /// compare (the allow-list is redacted the same way).
-    pub fn shown(&self) -> &str {
-        &self.shown
-    }
-
-    /// The URL with its credentials, for the index client.
-    pub fn expose(&self) -> &str {
-        &self.raw
-    }
-}
-
-impl fmt::Debug for IndexUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.shown, f)
-    }
-}
-
-impl fmt::Display for IndexUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.shown)
-    }
-}
-
-impl Serialize for IndexUrl {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.shown)
-    }
-}
-
 /// An index the lock names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Source {
     pub name: String,
     #[schemars(with = "String")]
-    pub url: IndexUrl,
+    pub url: RedactedUrl,
     pub verify_ssl: bool,
 }
 
@@ -165,14 +118,14 @@ impl Source {
     pub fn new(name: impl Into<String>, url: &str, verify_ssl: bool) -> Self {
         Self {
             name: name.into(),
-            url: IndexUrl::new(url),
+            url: RedactedUrl::new(url),
             verify_ssl,
         }
     }
 
     /// Thoth's `source` object of a finding (the URL redacted).
     pub fn to_value(&self) -> Value {
-        serde_json::json!({"name": redact_text(&self.name), "url": self.url.shown(), "verify_ssl": self.verify_ssl})
+        serde_json::json!({"name": redact_url(&self.name), "url": self.url.to_string(), "verify_ssl": self.verify_ssl})
     }
 }
 
@@ -188,7 +141,7 @@ impl LockedArtifact {
     pub fn new(filename: String, url: Option<&str>) -> Self {
         Self {
             filename,
-            url: url.map(redact_text),
+            url: url.map(redact_url),
         }
     }
 }
@@ -210,14 +163,14 @@ impl LockedEntry {
     pub fn inline(name: &str, entry: Value) -> Self {
         let mut map = serde_json::Map::new();
         map.insert(name.to_owned(), entry);
-        Self::Inline(redact_value(Value::Object(map)))
+        Self::Inline(redact_json(Value::Object(map)))
     }
 
     /// The entry at `pointer` (RFC 6901, e.g. `/default/flask`, `/packages/3`) of the lock as
     /// recorded.
     pub fn at(name: &str, pointer: String) -> Self {
         Self::At {
-            key: redact_text(name),
+            key: redact_url(name),
             pointer: format!("#/result/parameters/project/requirements_locked{pointer}"),
         }
     }
@@ -225,7 +178,7 @@ impl LockedEntry {
 
 /// One RFC 6901 reference token.
 pub(crate) fn pointer_token(segment: &str) -> String {
-    redact_text(segment).replace('~', "~0").replace('/', "~1")
+    redact_url(segment).replace('~', "~0").replace('/', "~1")
 }
 
 /// One locked package.
@@ -365,12 +318,12 @@ pub fn read(
     }
     // Parser messages quote the offending line, which may hold a credentialed URL.
     .map_err(|mut e| {
-        e.message = redact_text(&e.message);
+        e.message = redact_url(&e.message);
         e
     })?;
     // What the document records of the inputs is redacted here, once, for every format.
-    lock.requirements = redact_value(std::mem::take(&mut lock.requirements));
-    lock.requirements_locked = redact_value(std::mem::take(&mut lock.requirements_locked));
+    lock.requirements = redact_json(std::mem::take(&mut lock.requirements));
+    lock.requirements_locked = redact_json(std::mem::take(&mut lock.requirements_locked));
     Ok(lock)
 }
 

@@ -7,17 +7,27 @@
 //! - credentials: `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), else
 //!   the profile (`AWS_PROFILE`, default `default`) in the credentials file
 //!   (`AWS_SHARED_CREDENTIALS_FILE`, default `~/.aws/credentials`), else in the config file
-//!   (`AWS_CONFIG_FILE`, default `~/.aws/config`, where the section is `[profile NAME]`).
+//!   (`AWS_CONFIG_FILE`, default `~/.aws/config`, where the section is `[profile NAME]`), else
+//!   the rest of the standard chain ([`super::credentials`]: the profile's
+//!   `credential_process` or role, web identity, container credentials, instance metadata).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
+use super::credentials::Chain;
 use crate::error::AnalyzerError;
 use crate::secret::Secret;
 
 /// Reads a variable; tests pass a map instead of the process environment.
 pub(crate) trait Env {
     fn var(&self, name: &str) -> Option<String>;
+
+    /// Whether this is the process environment: the rest of the chain (`aws-config`) reads
+    /// only that one, so it runs only for it, never for a test's map.
+    fn is_process(&self) -> bool {
+        false
+    }
 }
 
 /// The process environment.
@@ -26,6 +36,10 @@ pub(crate) struct ProcessEnv;
 impl Env for ProcessEnv {
     fn var(&self, name: &str) -> Option<String> {
         std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+
+    fn is_process(&self) -> bool {
+        true
     }
 }
 
@@ -44,6 +58,8 @@ pub(crate) struct Credentials {
     pub session_token: Option<Secret>,
     /// Where they came from, for error messages ("the environment", "profile x in FILE").
     pub source: String,
+    /// When temporary credentials (STS, container, instance metadata) expire.
+    pub expires: Option<SystemTime>,
 }
 
 /// Everything the sink needs besides the bucket and key.
@@ -53,12 +69,19 @@ pub(crate) struct Config {
     pub endpoint: String,
     pub region: String,
     pub credentials: Credentials,
+    /// The chain that gave them when they expire, to ask again before they do.
+    pub chain: Option<Chain>,
 }
 
 /// One profile's keys, from the INI-like files the AWS tools write.
 type Section = BTreeMap<String, String>;
 
 impl Config {
+    /// The credentials to sign the next request with: asked for again when they expire soon.
+    pub(crate) fn fresh_credentials(&self) -> Credentials {
+        super::credentials::fresh(&self.credentials, self.chain.as_ref())
+    }
+
     pub(crate) fn from_env(env: &dyn Env) -> Result<Self, AnalyzerError> {
         let profile_name = env
             .var("AWS_PROFILE")
@@ -102,7 +125,7 @@ impl Config {
             .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
         let endpoint = validate_endpoint(&endpoint)?;
 
-        let credentials = env_credentials(env)?
+        let static_keys = env_credentials(env)?
             .or_else(|| {
                 section_credentials(
                     credentials_section.as_ref(),
@@ -116,26 +139,35 @@ impl Config {
                     &profile_name,
                     config_path.as_deref(),
                 )
-            })
-            .ok_or_else(|| {
-                AnalyzerError::output("no S3 credentials found for the s3:// output").with_hint(
-                    format!(
-                        "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for \
-                         temporary credentials), or give profile {profile_name:?} \
-                         aws_access_key_id and aws_secret_access_key in {} (AWS_PROFILE picks \
-                         another profile)",
-                        credentials_path
-                            .as_deref()
-                            .map_or("~/.aws/credentials".to_owned(), |p| p
-                                .display()
-                                .to_string())
-                    ),
-                )
-            })?;
+            });
+        let (credentials, chain) = match static_keys {
+            Some(c) => (Some(c), None),
+            None if env.is_process() => {
+                let chain = Chain::new(&profile_name);
+                let found = chain.resolve(env)?;
+                let expiring = found.as_ref().is_some_and(|c| c.expires.is_some());
+                (found, expiring.then_some(chain))
+            }
+            None => (None, None),
+        };
+        let credentials = credentials.ok_or_else(|| {
+            AnalyzerError::output("no S3 credentials found for the s3:// output").with_hint(
+                format!(
+                    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for \
+                 temporary credentials), or give profile {profile_name:?} aws_access_key_id and \
+                 aws_secret_access_key in {} (AWS_PROFILE picks another profile); in a pod, \
+                 AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN or AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    credentials_path
+                        .as_deref()
+                        .map_or("~/.aws/credentials".to_owned(), |p| p.display().to_string())
+                ),
+            )
+        })?;
         Ok(Self {
             endpoint,
             region,
             credentials,
+            chain,
         })
     }
 }
@@ -150,6 +182,7 @@ fn env_credentials(env: &dyn Env) -> Result<Option<Credentials>, AnalyzerError> 
             secret_access_key: Secret::new(secret),
             session_token: env.var("AWS_SESSION_TOKEN").map(Secret::new),
             source: "the environment (AWS_ACCESS_KEY_ID)".to_owned(),
+            expires: None,
         })),
         (None, None) => Ok(None),
         (Some(_), None) => Err(AnalyzerError::output(
@@ -179,6 +212,7 @@ fn section_credentials(
             "profile {profile:?} in {}",
             path.map_or(String::new(), |p| p.display().to_string())
         ),
+        expires: None,
     })
 }
 

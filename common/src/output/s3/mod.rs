@@ -5,6 +5,7 @@
 //! any endpoint name without wildcard DNS. Retries follow the HTTP sink's policy.
 
 mod config;
+mod credentials;
 mod sigv4;
 
 use std::fmt;
@@ -86,7 +87,7 @@ pub(crate) fn put_object(
     with_retries(policy, &what, |client| {
         // Signed anew for each attempt: the signature covers the time.
         let amz_date = sigv4::amz_date(crate::clock::Timestamp::now().seconds);
-        let credentials = &config.credentials;
+        let credentials = &config.fresh_credentials();
         let mut headers: Vec<(&str, &str)> = vec![
             ("content-type", "application/json"),
             ("host", &host),
@@ -282,7 +283,9 @@ mod tests {
                 secret_access_key: crate::Secret::new("s"),
                 session_token: None,
                 source: "the environment".to_owned(),
+                expires: None,
             },
+            chain: None,
         };
         let loc = S3Location::parse("s3://b/k").expect("valid");
         let body = "<?xml version=\"1.0\"?><Error><Code>NoSuchBucket</Code>\
