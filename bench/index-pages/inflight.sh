@@ -7,13 +7,20 @@
 # large that it never binds (what the client did before the budget existed). Peak memory by GNU
 # time. Not a test (the project has no timed tests): run it and put the figures in RESULTS.md.
 #
-#   bench/index-pages/inflight.sh [N] [SIZE_MIB]     # defaults: 16 pages of 60 MiB
+#   bench/index-pages/inflight.sh [N] [SIZE_MIB] [PROFILE]   # 16 pages of 60 MiB, release
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n="${1:-16}"
 size_mib="${2:-60}"
-cargo build --release -p common --features golden --example hostile_pages --example index_fetch
-dir="${CARGO_TARGET_DIR:-target}/release/examples"
+profile="${3:-release}"
+flag=(--release)
+dir=release
+if [ "$profile" = dev ]; then
+    flag=()
+    dir=debug
+fi
+cargo build "${flag[@]}" -p common --features golden --example hostile_pages --example index_fetch
+dir="${CARGO_TARGET_DIR:-target}/$dir/examples"
 fifo_dir=$(mktemp -d)
 trap 'exec 3>&-; rm -rf "$fifo_dir"' EXIT
 mkfifo "$fifo_dir/stdin"

@@ -19,7 +19,10 @@ fuzz_target!(|data: &[u8]| {
         .skip(1)
         .flat_map(|p| {
             let hex = Digest::of(p).hex().to_owned();
-            [(format!("blobs/sha256/{hex}"), *p), (format!("{hex}.json"), *p)]
+            [
+                (format!("blobs/sha256/{hex}"), *p),
+                (format!("{hex}.json"), *p),
+            ]
         })
         .collect();
     let mut items = vec![Item::File("manifest.json", parts[0])];

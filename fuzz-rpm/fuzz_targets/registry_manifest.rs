@@ -14,7 +14,10 @@ struct MemFs(HashMap<String, Vec<u8>>);
 
 impl LayoutFs for MemFs {
     fn read(&self, rel: &str, limit: u64) -> Result<Vec<u8>, SourceError> {
-        let b = self.0.get(rel).ok_or_else(|| SourceError::Input(rel.into()))?;
+        let b = self
+            .0
+            .get(rel)
+            .ok_or_else(|| SourceError::Input(rel.into()))?;
         if b.len() as u64 > limit {
             return Err(SourceError::Input("too large".into()));
         }
@@ -60,7 +63,10 @@ fuzz_target!(|data: &[u8]| {
         let Ok(doc) = serde_json::from_slice::<serde_json::Value>(p) else {
             continue;
         };
-        let media_type = doc.get("mediaType").and_then(|m| m.as_str()).unwrap_or_default();
+        let media_type = doc
+            .get("mediaType")
+            .and_then(|m| m.as_str())
+            .unwrap_or_default();
         let _ = platform::is_index(media_type, &doc);
         let all = |_: &str| true;
         let _ = platform::select(

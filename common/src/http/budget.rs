@@ -76,11 +76,11 @@ impl ByteBudget {
         let units = bytes.min(self.total).div_ceil(UNIT);
         // At most `total / UNIT`, which fits a u32 by construction.
         let units = u32::try_from(units).unwrap_or(u32::MAX);
-        let permit = match Arc::clone(&self.permits).acquire_many_owned(units).await {
-            Ok(permit) => Some(permit),
-            // The semaphore is never closed; without a permit nothing is held or released.
-            Err(_) => None,
-        };
+        // The semaphore is never closed; without a permit nothing is held or released.
+        let permit = Arc::clone(&self.permits)
+            .acquire_many_owned(units)
+            .await
+            .ok();
         let bytes = u64::from(units) * UNIT;
         let now = self.held.fetch_add(bytes, Ordering::Relaxed) + bytes;
         self.peak.fetch_max(now, Ordering::Relaxed);
