@@ -11,7 +11,8 @@ one metadata file.
         --solver after=target/release/solver --versions 2000,4000,8000,1000000
 
 Prints one line per (binary, command, N): wall seconds, user+sys CPU seconds, peak RSS (MiB),
-exit code. A run is stopped after --limit seconds (reported as such).
+exit code. A run is stopped after --limit seconds (reported as such). THOTH_INDEX_* variables
+are passed on (a 10^6-version page needs THOTH_INDEX_MAX_PAGE_BYTES=256MiB).
 """
 
 import argparse
@@ -56,6 +57,8 @@ def run(cmd, limit):
     """Runs `cmd` under /usr/bin/time: (wall s, CPU s, peak RSS MiB, exit code)."""
     with tempfile.TemporaryDirectory() as home:
         env = {"HOME": home, "PIP_CONFIG_FILE": "/dev/null", "PATH": os.environ.get("PATH", "")}
+        # The caps and budgets (THOTH_INDEX_MAX_PAGE_BYTES: a 10^6-version page is ~110 MB).
+        env.update({k: v for k, v in os.environ.items() if k.startswith("THOTH_INDEX_")})
         timed = ["/usr/bin/time", "-f", "TIME %e %U %S %M", *cmd]
         try:
             proc = subprocess.run(timed, env=env, capture_output=True, timeout=limit, text=True)

@@ -3,7 +3,7 @@
 //! document and peak memory are those of a real binary on the shared harness.
 
 use clap::{Args, Parser, Subcommand};
-use common::index::{IndexClient, IndexClientOptions};
+use common::index::{IndexClient, IndexClientOptions, PageRequest};
 use common::{Analysis, AnalyzerCli, AnalyzerError, AnalyzerInfo, GlobalArgs, OutputArgs};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -28,7 +28,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Reads the page of PROJECT on the index at INDEX.
+    /// Reads the pages of every PROJECT (concurrently, as the solver does) on the index at
+    /// INDEX.
     Page(PageArgs),
 }
 
@@ -36,8 +37,8 @@ enum Command {
 struct PageArgs {
     #[arg(long)]
     index: String,
-    #[arg(long)]
-    project: String,
+    #[arg(long, required = true)]
+    project: Vec<String>,
     #[command(flatten)]
     #[serde(flatten)]
     output: OutputArgs,
@@ -61,6 +62,8 @@ impl AnalyzerCli for Cli {
 struct Report {
     files: usize,
     versions: usize,
+    /// The most body bytes the client held at once.
+    peak_inflight_bytes: u64,
 }
 
 fn main() -> std::process::ExitCode {
@@ -71,10 +74,21 @@ fn main() -> std::process::ExitCode {
             .build()
             .map_err(|e| AnalyzerError::internal(format!("cannot start the runtime: {e}")))?;
         let client = IndexClient::new(IndexClientOptions::default())?;
-        let page = runtime.block_on(client.project_page(&args.index, &args.project))?;
-        Ok(Analysis::ok(Report {
-            files: page.files.len(),
-            versions: page.versions().len(),
-        }))
+        let requests = args.project.iter().map(|project| PageRequest {
+            index_url: args.index.clone(),
+            project: project.clone(),
+        });
+        let mut report = Report {
+            files: 0,
+            versions: 0,
+            peak_inflight_bytes: 0,
+        };
+        for (_, page) in runtime.block_on(client.project_pages(requests)) {
+            let page = page?;
+            report.files += page.files.len();
+            report.versions += page.versions().len();
+        }
+        report.peak_inflight_bytes = client.peak_inflight_bytes();
+        Ok(Analysis::ok(report))
     })
 }

@@ -3,11 +3,13 @@
 //! honours `SSL_CERT_FILE`), and the usual proxy variables.
 
 mod body;
+mod budget;
 mod retry;
 
 use std::time::Duration;
 
 pub use body::{BodyCap, BodyError, BodyTooLarge, read_capped, read_prefix};
+pub use budget::{ByteBudget, Reservation};
 pub use retry::{Retry, RetryPolicy, Transient, retry_after, retrying, status_retry};
 
 /// A `reqwest` client builder with the project's defaults.

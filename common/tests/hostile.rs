@@ -11,8 +11,8 @@ use std::time::Duration;
 use common::hostile::{Attack, HostileServer, measure};
 use common::http::RetryPolicy;
 use common::index::{
-    ByteRange, IndexClient, IndexClientOptions, IndexError, IndexLimits, METADATA_ENV, Netrc,
-    PAGE_ENV,
+    ByteRange, INFLIGHT_ENV, IndexClient, IndexClientOptions, IndexError, IndexLimits,
+    METADATA_ENV, Netrc, PAGE_ENV, PageRequest,
 };
 
 const GIB: u64 = 1 << 30;
@@ -118,6 +118,97 @@ fn an_endless_page_stops_at_the_cap() {
         .block_on(c.project_page(&server.url("/simple/"), "foo"))
         .expect_err("over the cap");
     assert_eq!(too_large(&err).limit, 2 * MIB);
+}
+
+#[test]
+fn sixteen_pages_in_flight_never_hold_more_than_the_budget_together() {
+    let server = HostileServer::start();
+    let requests: Vec<PageRequest> = (0..16)
+        .map(|i| {
+            let project = format!("p{i}");
+            // Undeclared lengths: each reserves its whole cap (4 MiB) until it is read.
+            server.on(
+                &format!("/simple/{project}/"),
+                Attack::Huge {
+                    len: 3 * MIB,
+                    declared: i % 2 == 0,
+                },
+            );
+            PageRequest {
+                index_url: server.url("/simple/"),
+                project,
+            }
+        })
+        .collect();
+    let c = IndexClient::new(IndexClientOptions {
+        limits: IndexLimits {
+            page: 4 * MIB,
+            inflight: 10 * MIB,
+            ..IndexLimits::default()
+        },
+        ..options()
+    })
+    .expect("client");
+    let answers = runtime().block_on(c.project_pages(requests));
+    assert_eq!(answers.len(), 16);
+    for (request, answer) in &answers {
+        // The bodies are not pages (`Malformed` or an empty page), but none was over a cap.
+        if let Err(e) = answer {
+            assert!(
+                !matches!(e, IndexError::TooLarge(_)),
+                "{}: {e}",
+                request.project
+            );
+        }
+    }
+    assert_eq!(c.requests_made(), 16);
+    let peak = c.peak_inflight_bytes();
+    assert!(peak <= 10 * MIB, "held {peak} bytes at once");
+    assert!(peak >= 3 * MIB, "the budget was used: {peak}");
+}
+
+#[test]
+fn one_body_over_the_whole_budget_fails_naming_the_budget() {
+    let server = HostileServer::start();
+    server.on(
+        "/simple/undeclared/",
+        Attack::Huge {
+            len: 3 * MIB,
+            declared: false,
+        },
+    );
+    server.on(
+        "/simple/declared/",
+        Attack::Huge {
+            len: 3 * MIB,
+            declared: true,
+        },
+    );
+    let c = IndexClient::new(IndexClientOptions {
+        limits: IndexLimits {
+            page: 4 * MIB,
+            inflight: 2 * MIB,
+            ..IndexLimits::default()
+        },
+        ..options()
+    })
+    .expect("client");
+    let rt = runtime();
+    for (project, declared) in [("undeclared", None), ("declared", Some(3 * MIB))] {
+        let err = rt
+            .block_on(c.project_page(&server.url("/simple/"), project))
+            .expect_err("over the budget");
+        let e = too_large(&err);
+        assert_eq!((e.limit, e.declared), (2 * MIB, declared), "{project}");
+        assert_eq!(e.option, Some(INFLIGHT_ENV));
+        let text = err.to_string();
+        assert!(text.contains(INFLIGHT_ENV), "{text}");
+        assert!(
+            text.contains("all the bodies a client holds at once"),
+            "{text}"
+        );
+    }
+    assert!(c.peak_inflight_bytes() <= 2 * MIB);
 }
 
 #[test]

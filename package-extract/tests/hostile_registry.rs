@@ -8,7 +8,7 @@ mod support;
 use package_extract::digest::Digest;
 use package_extract::layers::fixture::{Item, gzip, tar};
 use serde_json::{Value, json};
-use support::standin::{Body, Measured, Reply, StandIn, measure};
+use support::standin::{Body, Measured, Reply, StandIn, measure, measure_with};
 
 /// Peak memory every attack must stay under.
 const MAX_RSS_KIB: u64 = 256 << 10;
@@ -144,6 +144,189 @@ fn credentials_never_go_to_a_plain_http_realm_on_another_host() {
             assert_eq!(a, "Bearer anonymous-token");
         }
     }
+}
+
+/// A TLS front on loopback for a stand-in: a certificate for 127.0.0.1 signed by a CA made for
+/// the test with the `openssl` CLI, and a thread per connection that relays each HTTP/1.1
+/// request (the client's are bodiless GETs) to the plain stand-in and its answer back.
+struct TlsFront {
+    port: u16,
+    /// The CA's certificate, for the client's `SSL_CERT_FILE`.
+    ca: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl TlsFront {
+    fn start(backend: &str) -> Self {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let openssl = |args: &str| {
+            let out = std::process::Command::new("openssl")
+                .current_dir(dir.path())
+                .args(args.split_whitespace())
+                .output()
+                .expect("the openssl CLI runs (Debian package openssl, in .ci/apt-packages)");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+        openssl(&format!(
+            "req -x509 {ec} -keyout ca.key -out ca.pem -days 2 -subj /CN=thoth-test-ca \
+             -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign"
+        ));
+        openssl(&format!(
+            "req {ec} -keyout srv.key -out srv.csr -subj /CN=127.0.0.1"
+        ));
+        std::fs::write(
+            dir.path().join("srv.ext"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .expect("write");
+        openssl(
+            "x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+             -extfile srv.ext -out srv.pem",
+        );
+        let certs = CertificateDer::pem_file_iter(dir.path().join("srv.pem"))
+            .expect("srv.pem")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("certificates");
+        let key = PrivateKeyDer::from_pem_file(dir.path().join("srv.key")).expect("srv.key");
+        let config = std::sync::Arc::new(
+            rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+                rustls::crypto::aws_lc_rs::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .expect("protocols")
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("server certificate"),
+        );
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = listener.local_addr().expect("addr").port();
+        let backend = backend.to_owned();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (config, backend) = (std::sync::Arc::clone(&config), backend.clone());
+                std::thread::spawn(move || relay(stream, config, &backend));
+            }
+        });
+        Self {
+            port,
+            ca: dir.path().join("ca.pem"),
+            _dir: dir,
+        }
+    }
+}
+
+/// Reads an HTTP head (request or status line and headers, through the empty line).
+fn read_head(r: &mut impl std::io::BufRead) -> Option<String> {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        head.push_str(&line);
+        if line == "\r\n" {
+            return Some(head);
+        }
+    }
+}
+
+fn relay(tcp: std::net::TcpStream, config: std::sync::Arc<rustls::ServerConfig>, backend: &str) {
+    use std::io::{BufReader, Read, Write};
+    let Ok(conn) = rustls::ServerConnection::new(config) else {
+        return;
+    };
+    let mut client = BufReader::new(rustls::StreamOwned::new(conn, tcp));
+    let Ok(upstream) = std::net::TcpStream::connect(backend) else {
+        return;
+    };
+    let mut upstream = BufReader::new(upstream);
+    while let Some(request) = read_head(&mut client) {
+        if upstream.get_mut().write_all(request.as_bytes()).is_err() {
+            return;
+        }
+        let Some(answer) = read_head(&mut upstream) else {
+            return;
+        };
+        let length = answer
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse::<usize>().ok())
+                    .flatten()
+            })
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        if upstream.read_exact(&mut body).is_err() {
+            return;
+        }
+        let out = client.get_mut();
+        if out.write_all(answer.as_bytes()).is_err()
+            || out.write_all(&body).is_err()
+            || out.flush().is_err()
+        {
+            return;
+        }
+    }
+}
+
+#[test]
+fn credentials_never_go_from_a_tls_registry_to_a_plain_http_realm() {
+    // The realm is plain http on the same loopback host, another port.
+    let realm = StandIn::start("127.0.0.1");
+    realm.route("/token", Reply::json(br#"{"token": "anonymous-token"}"#));
+    let registry = StandIn::start("127.0.0.1");
+    let served = Served::new();
+    served.route(
+        &registry,
+        &served.manifest(served.config.len() as u64, &[served.layer.len() as u64]),
+    );
+    registry.route(
+        "/v2/",
+        Reply::status(401).header(
+            "WWW-Authenticate",
+            &format!(
+                r#"Bearer realm="http://{}/token",service="standin""#,
+                realm.addr
+            ),
+        ),
+    );
+    let front = TlsFront::start(&registry.addr);
+    // `127.1` is 127.0.0.1 to the URL parser, but not a spelling of loopback that the client
+    // talks plain http to: it speaks TLS, as to any remote registry, and checks the
+    // certificate against SSL_CERT_FILE.
+    let reference = format!("docker://127.1:{}/app:1", front.port);
+    let creds = format!("alice:{SECRET}");
+    let ca = front.ca.to_str().expect("utf-8 path");
+    let m = measure_with(
+        &["-i", &reference, "-c", &creds, "-v"],
+        &[("SSL_CERT_FILE", ca)],
+    );
+    assert_eq!(m.out.status.code(), Some(0), "{}", all_output(&m));
+    assert!(
+        registry
+            .seen()
+            .iter()
+            .any(|r| r.path.contains("/manifests/")),
+        "the registry was reached through TLS"
+    );
+    let asked = realm.seen();
+    assert!(!asked.is_empty(), "the realm was never asked");
+    for r in &asked {
+        assert!(
+            !r.headers.contains_key("authorization"),
+            "credentials reached the plain-http realm: {r:?}"
+        );
+    }
+    assert!(all_output(&m).contains("credentials were not sent"));
+    assert!(!all_output(&m).contains(SECRET));
 }
 
 #[test]

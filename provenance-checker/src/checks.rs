@@ -36,6 +36,7 @@ pub fn check(lock: &Lock, answers: &Answers, whitelist: &[String]) -> Vec<Findin
     for package in &lock.packages {
         let mut found = check_package(lock, package, answers, &mut budget);
         refer_to_entry(&mut found, package, out.len());
+        refer_to_sources(&mut found, out.len());
         out.extend(found);
     }
     out.extend(check_sources(&lock.sources, whitelist));
@@ -78,6 +79,26 @@ fn refer_to_entry(found: &mut [Finding], package: &LockedPackage, first_index: u
             for finding in rest {
                 finding.package_locked = Some(value.clone());
             }
+        }
+    }
+}
+
+/// Gives each of a package's findings after the first that names a source the same source as an
+/// earlier one a JSON Reference to that finding's `source` (`{"$ref": "#/result/report/<i>/source"}`):
+/// a lock with thousands of unknown digests of one package gets a finding per digest, and each
+/// repeating the source's name, URL and `verify_ssl` would be most of the document.
+fn refer_to_sources(found: &mut [Finding], first_index: usize) {
+    // A package's findings name a few sources at most (the lock's indexes).
+    let mut first_named: Vec<(Value, usize)> = Vec::new();
+    for (i, finding) in found.iter_mut().enumerate() {
+        let Some(source) = finding.source.as_ref().filter(|s| s.is_object()) else {
+            continue;
+        };
+        match first_named.iter().find(|(named, _)| named == source) {
+            Some((_, at)) => {
+                finding.source = Some(json!({ "$ref": format!("#/result/report/{at}/source") }));
+            }
+            None => first_named.push((source.clone(), first_index + i)),
         }
     }
 }

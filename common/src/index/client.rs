@@ -25,8 +25,8 @@ use super::page::parse_page;
 use super::ranges::ByteRange;
 use super::url::{origin, parse_url, project_name, project_url, take_userinfo};
 use crate::http::{
-    BodyCap, BodyError, BodyTooLarge, Retry, RetryPolicy, Timeouts, Transient, read_capped,
-    retrying, status_retry,
+    BodyCap, BodyError, BodyTooLarge, ByteBudget, Reservation, Retry, RetryPolicy, Timeouts,
+    Transient, read_capped, retrying, status_retry,
 };
 use crate::python::CoreMetadata;
 use crate::secret::redact_url;
@@ -84,6 +84,8 @@ pub struct IndexClient {
 struct Inner {
     http: reqwest::Client,
     permits: Semaphore,
+    /// The bytes all bodies in flight may hold together ([`IndexLimits::inflight`]).
+    budget: ByteBudget,
     options: IndexClientOptions,
     requests: AtomicU64,
     scope: Mutex<Scope>,
@@ -122,6 +124,8 @@ pub(super) struct Fetched {
     pub(super) etag: Option<String>,
     pub(super) last_modified: Option<String>,
     pub(super) body: Vec<u8>,
+    /// The body's share of the in-flight budget, held as long as the body is.
+    pub(super) _held: Reservation,
 }
 
 impl IndexClient {
@@ -146,11 +150,18 @@ impl IndexClient {
                 cache,
                 http,
                 permits: Semaphore::new(options.concurrency.max(1)),
+                budget: options.limits.inflight_budget(),
                 options,
                 requests: AtomicU64::new(0),
                 scope: Mutex::new(Scope::default()),
             }),
         })
+    }
+
+    /// The most bytes that bodies of this client held at once so far (reserved, in whole KiB):
+    /// never more than [`IndexLimits::inflight`].
+    pub fn peak_inflight_bytes(&self) -> u64 {
+        self.inner.budget.peak()
     }
 
     /// HTTP requests sent so far (retries included).
@@ -174,17 +185,17 @@ impl IndexClient {
         self.configure_index(&mut index);
         let url = project_url(&index, &name);
         let fetched = self.get_with(url, ACCEPT_PAGE, None, Want::Page).await?;
+        let shown = redact_url(fetched.url.as_str());
         let files = parse_page(&fetched.body, &fetched.content_type, &fetched.url, &name).map_err(
             |message| IndexError::Malformed {
-                url: redact_url(fetched.url.as_str()),
+                url: shown.clone(),
                 message,
             },
         )?;
-        Ok(ProjectPage::new(
-            name,
-            redact_url(fetched.url.as_str()),
-            files,
-        ))
+        // The body (and its share of the in-flight budget) goes before the page's version
+        // index is built: on a page of 10^6 files the two would otherwise add up.
+        drop(fetched);
+        Ok(ProjectPage::new(name, shown, files))
     }
 
     /// Fetches many pages concurrently (bounded by [`IndexClientOptions::concurrency`]); the
@@ -363,13 +374,24 @@ impl IndexClient {
             .unwrap_or_default()
             .to_ascii_lowercase();
         let url = response.url().clone();
-        let body = read_capped(response, self.cap(want, status))
-            .await
-            .map_err(|e| match e {
-                BodyError::TooLarge(e) => Failure::TooLarge(e),
-                BodyError::Transport { message, .. } => Failure::Transport(message),
-            })?;
+        // The body reserves its declared length, or its whole cap when it declares none, from
+        // the budget shared with every other body in flight; a cap over the whole budget
+        // becomes the budget, so one body alone over it fails naming the budget's variable.
+        let cap = self.inner.budget.cap_within(self.cap(want, status));
+        let reserve = match response.content_length() {
+            // Refused by `read_capped` before a byte is read.
+            Some(declared) if declared > cap.limit => 0,
+            Some(declared) => declared,
+            None => cap.limit,
+        };
+        let mut held = self.inner.budget.reserve(reserve).await;
+        let body = read_capped(response, cap).await.map_err(|e| match e {
+            BodyError::TooLarge(e) => Failure::TooLarge(e),
+            BodyError::Transport { message, .. } => Failure::Transport(message),
+        })?;
+        held.shrink_to(body.len() as u64);
         Ok(Fetched {
+            _held: held,
             url,
             status,
             content_type,

@@ -3,7 +3,7 @@
 //! cap in memory; each can be raised through an environment variable that every analyzer
 //! honours, named in the error.
 
-use crate::http::BodyCap;
+use crate::http::{BodyCap, ByteBudget};
 
 /// Raises the cap on one project page.
 pub const PAGE_ENV: &str = "THOTH_INDEX_MAX_PAGE_BYTES";
@@ -11,6 +11,8 @@ pub const PAGE_ENV: &str = "THOTH_INDEX_MAX_PAGE_BYTES";
 pub const METADATA_ENV: &str = "THOTH_INDEX_MAX_METADATA_BYTES";
 /// Raises the cap on one file (a whole download, or a range answered with the whole file).
 pub const FILE_ENV: &str = "THOTH_INDEX_MAX_FILE_BYTES";
+/// Raises the budget of all bodies in flight at once.
+pub const INFLIGHT_ENV: &str = "THOTH_INDEX_MAX_INFLIGHT_BYTES";
 
 const MIB: u64 = 1 << 20;
 
@@ -24,6 +26,9 @@ pub struct IndexLimits {
     pub metadata: u64,
     /// A whole file: 256 MiB by default. A range answer never exceeds the range asked for.
     pub file: u64,
+    /// All bodies one client holds at once (pages, metadata files and files together): 256 MiB
+    /// by default, so 16 requests in flight cannot add up to 16 times a cap.
+    pub inflight: u64,
 }
 
 impl Default for IndexLimits {
@@ -32,6 +37,7 @@ impl Default for IndexLimits {
             page: 64 * MIB,
             metadata: 16 * MIB,
             file: 256 * MIB,
+            inflight: 256 * MIB,
         }
     }
 }
@@ -51,6 +57,7 @@ impl IndexLimits {
             (PAGE_ENV, &mut limits.page),
             (METADATA_ENV, &mut limits.metadata),
             (FILE_ENV, &mut limits.file),
+            (INFLIGHT_ENV, &mut limits.inflight),
         ] {
             let Some(text) = env(name) else { continue };
             match parse_size(&text) {
@@ -70,6 +77,11 @@ impl IndexLimits {
 
     pub fn metadata_cap(&self) -> BodyCap {
         BodyCap::new(self.metadata, "a metadata file", Some(METADATA_ENV))
+    }
+
+    /// The budget shared by every body of one client.
+    pub fn inflight_budget(&self) -> ByteBudget {
+        ByteBudget::new(self.inflight, Some(INFLIGHT_ENV))
     }
 
     pub fn file_cap(&self) -> BodyCap {
@@ -110,11 +122,14 @@ mod tests {
         let limits = IndexLimits::from_lookup(&|name| match name {
             PAGE_ENV => Some("1MiB".to_owned()),
             FILE_ENV => Some("many".to_owned()),
+            INFLIGHT_ENV => Some("32MiB".to_owned()),
             _ => None,
         });
         assert_eq!(limits.page, MIB);
         assert_eq!(limits.metadata, IndexLimits::default().metadata);
         assert_eq!(limits.file, IndexLimits::default().file, "unreadable: kept");
         assert_eq!(limits.page_cap().option, Some(PAGE_ENV));
+        assert_eq!(limits.inflight, 32 * MIB);
+        assert_eq!(limits.inflight_budget().total(), 32 * MIB);
     }
 }

@@ -31,7 +31,7 @@ mod url;
 pub use client::{ACCEPT_PAGE, IndexClient, IndexClientOptions, PageRequest};
 pub use config::IndexUrls;
 pub use error::IndexError;
-pub use limits::{FILE_ENV, IndexLimits, METADATA_ENV, PAGE_ENV, parse_size};
+pub use limits::{FILE_ENV, INFLIGHT_ENV, IndexLimits, METADATA_ENV, PAGE_ENV, parse_size};
 pub use model::{CoreMetadataRef, Distribution, IndexFile, ProjectPage, Yanked};
 pub use netrc::{Credentials, Netrc};
 pub use page::parse_page;

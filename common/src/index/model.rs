@@ -16,32 +16,44 @@ pub struct ProjectPage {
     /// The URL the page was finally read from (after redirects), credentials removed.
     pub url: String,
     pub files: Vec<IndexFile>,
-    /// Distinct versions, ascending, each with the positions of its files in `files`.
-    by_version: Vec<(Version, Vec<usize>)>,
+    /// Positions in `files` of the files with a version, ordered by version (stable: a
+    /// version's files stay in page order).
+    order: Vec<usize>,
+    /// One `start..end` range of `order` per distinct version, ascending. Two flat vectors
+    /// rather than a vector per version: a page of 10^6 versions would otherwise hold 10^6
+    /// small allocations.
+    by_version: Vec<(usize, usize)>,
 }
 
 impl ProjectPage {
     pub fn new(name: String, url: String, files: Vec<IndexFile>) -> Self {
-        let mut positions: Vec<(&Version, usize)> = files
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| f.version().map(|v| (v, i)))
+        let mut order: Vec<usize> = (0..files.len())
+            .filter(|&i| files[i].version().is_some())
             .collect();
-        // Stable: a version's files stay in page order.
-        positions.sort_by(|a, b| a.0.cmp(b.0));
-        let mut by_version: Vec<(Version, Vec<usize>)> = Vec::new();
-        for (version, i) in positions {
+        order.sort_by(|&a, &b| files[a].version().cmp(&files[b].version()));
+        let mut by_version: Vec<(usize, usize)> = Vec::new();
+        for (position, &file) in order.iter().enumerate() {
             match by_version.last_mut() {
-                Some((last, at)) if last == version => at.push(i),
-                _ => by_version.push((version.clone(), vec![i])),
+                Some((start, end)) if files[order[*start]].version() == files[file].version() => {
+                    *end = position + 1;
+                }
+                _ => by_version.push((position, position + 1)),
             }
         }
         Self {
             name,
             url,
             files,
+            order,
             by_version,
         }
+    }
+
+    /// The version of the files in `order[start..]`.
+    fn version_at(&self, start: usize) -> &Version {
+        self.files[self.order[start]]
+            .version()
+            .unwrap_or_else(|| unreachable!("only files with a version are ordered"))
     }
 
     /// The files of one version, matched by the version parsed from each filename, in page
@@ -49,14 +61,20 @@ impl ProjectPage {
     pub fn files_of(&self, version: &Version) -> impl Iterator<Item = &IndexFile> {
         let at = self
             .by_version
-            .binary_search_by(|(v, _)| v.cmp(version))
-            .map_or(&[][..], |found| self.by_version[found].1.as_slice());
+            .binary_search_by(|&(start, _)| self.version_at(start).cmp(version))
+            .map_or(&[][..], |found| {
+                let (start, end) = self.by_version[found];
+                &self.order[start..end]
+            });
         at.iter().map(|&i| &self.files[i])
     }
 
     /// The distinct versions the page lists, ascending.
     pub fn versions(&self) -> Vec<&Version> {
-        self.by_version.iter().map(|(v, _)| v).collect()
+        self.by_version
+            .iter()
+            .map(|&(start, _)| self.version_at(start))
+            .collect()
     }
 }
 

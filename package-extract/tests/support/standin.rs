@@ -209,6 +209,11 @@ pub struct Measured {
 
 /// Runs package-extract (no credentials from the host) and samples its `VmHWM` while it runs.
 pub fn measure(args: &[&str]) -> Measured {
+    measure_with(args, &[])
+}
+
+/// [`measure`] with these variables set in the child (e.g. `SSL_CERT_FILE`).
+pub fn measure_with(args: &[&str], env: &[(&str, &str)]) -> Measured {
     let home = tempfile::tempdir().expect("home");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_package-extract"));
     cmd.arg("extract-image").args(args);
@@ -223,6 +228,7 @@ pub fn measure(args: &[&str]) -> Measured {
         cmd.env_remove(var);
     }
     cmd.env("HOME", home.path());
+    cmd.envs(env.iter().copied());
     let started = Instant::now();
     let mut child = cmd
         .stdout(Stdio::piped())

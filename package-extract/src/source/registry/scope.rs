@@ -2,7 +2,9 @@
 //! challenge can name a token realm anywhere, and a hostile or compromised registry would use
 //! that to collect them. As docker's client does, the realm receives credentials when it is the
 //! registry's own origin or speaks https; plain http elsewhere only when realm and registry are
-//! the same loopback host (a test registry and its token server on one machine).
+//! the same loopback host and the registry itself speaks plain http (a test registry and its
+//! token server on one machine): a registry reached over TLS never has its credentials
+//! downgraded to plain http.
 
 use reqwest::Url;
 
@@ -49,7 +51,8 @@ pub fn may_send_credentials(registry: &Url, realm: &Url) -> Result<(), String> {
         return Ok(());
     }
     let same_loopback_host = realm.host_str() == registry.host_str()
-        && registry.host_str().is_some_and(super::is_loopback_host);
+        && registry.host_str().is_some_and(super::is_loopback_host)
+        && registry.scheme() == "http";
     if realm.scheme() == "http" && same_loopback_host {
         return Ok(());
     }
@@ -95,6 +98,9 @@ mod tests {
         assert!(may_send_credentials(&local, &url("http://127.0.0.1:5001/token")).is_ok());
         assert!(may_send_credentials(&local, &url("http://127.0.0.2:5001/token")).is_err());
         assert!(may_send_credentials(&local, &url("http://localhost:5001/token")).is_err());
+        let local_tls = url("https://127.0.0.1:5443/v2/");
+        assert!(may_send_credentials(&local_tls, &url("http://127.0.0.1:5001/token")).is_err());
+        assert!(may_send_credentials(&local_tls, &url("https://127.0.0.1:5001/token")).is_ok());
         let remote_http = url("http://registry.test/v2/");
         assert!(may_send_credentials(&remote_http, &url("http://registry.test:81/t")).is_err());
     }
