@@ -9,12 +9,14 @@ use rayon::prelude::*;
 use common::AnalyzerError;
 
 use crate::catalog::keeps_history;
-use crate::layers::{Expected, LayerError, Limits, index_layer_pipelined};
+use crate::layer::cache::{Cached, LayerCache};
+use crate::layer::{Expected, LayerError, Limits, index_layer_pipelined};
 use crate::source::bounded::SizedReader;
 use crate::source::local::Local;
 use crate::source::platform::Platform;
 use crate::source::{
-    BlobStore, Image, ImageRef, archive, daemon, docker_archive, layout, local, registry, rootfs,
+    BlobStore, Image, ImageRef, LayerDescriptor, archive, daemon, docker_archive, layout, local,
+    registry, rootfs,
 };
 use crate::tree::{FileTree, LayerIndex};
 
@@ -28,6 +30,8 @@ pub struct Options {
     pub limits: Limits,
     pub python_files: bool,
     pub registry: crate::source::registry::RegistryOptions,
+    /// `--layer-cache`: walked layers are looked up here first and stored here after.
+    pub cache: Option<Arc<LayerCache>>,
 }
 
 /// What one layer contributed, for the report.
@@ -109,12 +113,39 @@ pub fn walk(reference: &ImageRef, opts: &Options) -> Result<Walked, AnalyzerErro
 
 /// Walks every layer of `image` in parallel and overlays them. Each blob is held to the size
 /// its descriptor declares (more or fewer bytes end the run), or to the layer size limit when
-/// no size is declared.
+/// no size is declared. With a layer cache, a layer found there is neither opened nor walked:
+/// only the others are asked of `blobs`.
 pub fn walk_layers(
     mut image: Image,
     blobs: &dyn BlobStore,
     opts: &Options,
 ) -> Result<Walked, AnalyzerError> {
+    let cache = opts.cache.as_deref();
+    // A layer is cached under its blob digest, or its diff_id when the blob has none.
+    let cache_key =
+        |layer: &LayerDescriptor| layer.digest.clone().or_else(|| layer.diff_id.clone());
+    let mut hits: Vec<Option<Cached>> = match cache {
+        Some(cache) => image
+            .layers
+            .par_iter()
+            .enumerate()
+            .map(|(i, layer)| {
+                let hit = cache.get(&cache_key(layer)?, i)?;
+                // The digest pins the bytes, so a declared size that differs is the manifest's
+                // error: walk the layer to report it as without a cache.
+                (!layer.size_known || hit.blob_size == layer.size).then_some(hit)
+            })
+            .collect(),
+        None => vec![None; image.layers.len()],
+    };
+    let missing: Vec<&LayerDescriptor> = image
+        .layers
+        .iter()
+        .zip(&hits)
+        .filter(|(_, hit)| hit.is_none())
+        .map(|(layer, _)| layer)
+        .collect();
+    blobs.prefetch(&missing);
     // Progress in compressed bytes read, from the readers' own counters; the total is the
     // declared sizes' sum when every layer declares one.
     let counters: Vec<Arc<AtomicU64>> = image.layers.iter().map(|_| Arc::default()).collect();
@@ -128,37 +159,24 @@ pub fn walk_layers(
     let walked = image
         .layers
         .par_iter()
+        .zip(hits.par_iter_mut())
         .enumerate()
-        .map(|(i, layer)| {
-            let what = layer.digest.as_ref().map_or(layer.locator.clone(), ToString::to_string);
-            let blob = blobs.open(layer).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    AnalyzerError::input(format!(
-                        "layer {i} ({what}) is named by the manifest but missing from the image: {e}"
-                    ))
-                } else {
-                    AnalyzerError::input(format!("cannot open layer {i} ({what}): {e}"))
-                }
-            })?;
-            let read = Arc::clone(&counters[i]);
-            let blob = if layer.size_known {
-                SizedReader::new(blob, layer.size, &what)
-            } else {
-                SizedReader::at_most(blob, opts.limits.max_layer_bytes, &what)
+        .map(|(i, (layer, hit))| {
+            if let Some(Cached { index, blob_size }) = hit.take() {
+                // A cached layer counts as read: the bar's total is the images' declared bytes.
+                counters[i].store(blob_size, Ordering::Relaxed);
+                tracing::info!(
+                    layer = i,
+                    entries = index.entries.len(),
+                    "layer from the cache"
+                );
+                return Ok((index, blob_size));
             }
-            .counting(Arc::clone(&read));
-            // The blob's own digest already pins the bytes, and decompression is deterministic:
-            // hashing the uncompressed tar as well (over a gigabyte in a data-science image)
-            // would check nothing more. Layers known only by their diff_id still get it checked.
-            let expected = Expected {
-                uncompressed: layer.diff_id.clone().filter(|_| layer.digest.is_none()),
-                compressed: layer.digest.clone(),
-                compressed_verified_upstream: blobs.verifies_digests(),
-            };
-            let index = index_layer_pipelined(i, blob, &expected, &opts.limits, opts.python_files)
-                .map_err(layer_error)?;
-            tracing::info!(layer = i, entries = index.entries.len(), bytes = index.uncompressed_size, "layer walked");
-            Ok((index, read.load(Ordering::Relaxed)))
+            let (index, read) = walk_one(i, layer, blobs, opts, Arc::clone(&counters[i]))?;
+            if let (Some(cache), Some(key)) = (cache, cache_key(layer)) {
+                cache.put(&key, &index, read);
+            }
+            Ok((index, read))
         })
         .collect::<Result<Vec<_>, AnalyzerError>>()?;
     drop(progress);
@@ -174,6 +192,52 @@ pub fn walk_layers(
         ));
     }
     Ok(assemble(Some(image), indexes))
+}
+
+/// Opens and walks layer `i`; returns its index and the bytes of its blob.
+fn walk_one(
+    i: usize,
+    layer: &LayerDescriptor,
+    blobs: &dyn BlobStore,
+    opts: &Options,
+    read: Arc<AtomicU64>,
+) -> Result<(LayerIndex, u64), AnalyzerError> {
+    let what = layer
+        .digest
+        .as_ref()
+        .map_or(layer.locator.clone(), ToString::to_string);
+    let blob = blobs.open(layer).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            AnalyzerError::input(format!(
+                "layer {i} ({what}) is named by the manifest but missing from the image: {e}"
+            ))
+        } else {
+            AnalyzerError::input(format!("cannot open layer {i} ({what}): {e}"))
+        }
+    })?;
+    let blob = if layer.size_known {
+        SizedReader::new(blob, layer.size, &what)
+    } else {
+        SizedReader::at_most(blob, opts.limits.max_layer_bytes, &what)
+    }
+    .counting(Arc::clone(&read));
+    // The blob's own digest already pins the bytes, and decompression is deterministic:
+    // hashing the uncompressed tar as well (over a gigabyte in a data-science image)
+    // would check nothing more. Layers known only by their diff_id still get it checked.
+    let expected = Expected {
+        uncompressed: layer.diff_id.clone().filter(|_| layer.digest.is_none()),
+        compressed: layer.digest.clone(),
+        compressed_verified_upstream: blobs.verifies_digests(),
+    };
+    let index = index_layer_pipelined(i, blob, &expected, &opts.limits, opts.python_files)
+        .map_err(layer_error)?;
+    tracing::info!(
+        layer = i,
+        entries = index.entries.len(),
+        bytes = index.uncompressed_size,
+        "layer walked"
+    );
+    Ok((index, read.load(Ordering::Relaxed)))
 }
 
 pub fn layer_error(e: LayerError) -> AnalyzerError {

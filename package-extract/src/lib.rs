@@ -6,7 +6,9 @@ pub mod elf;
 pub mod identity;
 pub mod inspect;
 pub mod inventory;
-pub mod layers;
+pub mod layer;
+/// The old name of [`layer`], kept so code written against it still builds.
+pub use layer as layers;
 pub mod path;
 pub mod report;
 pub mod sbom;
@@ -19,7 +21,8 @@ use common::{AnalyzerCli, AnalyzerError, AnalyzerInfo, GlobalArgs, OutputArgs, S
 use serde::Serialize;
 
 use crate::inventory::{Options, Walked};
-use crate::layers::Limits;
+use crate::layer::Limits;
+use crate::layer::cache::LayerCache;
 use crate::source::ImageRef;
 use crate::source::platform::Platform;
 use crate::source::registry::RegistryOptions;
@@ -110,6 +113,28 @@ pub struct ExtractImage {
     #[arg(long, value_name = "RATIO", default_value_t = Limits::default().max_expansion_ratio, env = "THOTH_PACKAGE_EXTRACT_MAX_EXPANSION_RATIO")]
     pub max_expansion_ratio: u64,
 
+    /// Keep each walked layer here and reuse it for every image that shares the layer: a
+    /// directory (created if needed; shared safely by concurrent processes) or
+    /// s3://BUCKET/PREFIX (endpoint and credentials as for -o s3://; many pods may share one).
+    /// A cached layer is not downloaded, decompressed or walked again, and the document is the
+    /// same as without the cache. Entries are keyed by the layer's digest and by this version
+    /// and the options that shape a walk (--no-python-files, the limits). Share a cache only
+    /// among writers you trust.
+    #[arg(
+        long,
+        value_name = "DIR|s3://BUCKET/PREFIX",
+        env = "THOTH_PACKAGE_EXTRACT_LAYER_CACHE"
+    )]
+    // Where results were cached is no part of the analysis: the document does not record it.
+    #[serde(skip)]
+    pub layer_cache: Option<String>,
+
+    /// Most bytes a --layer-cache directory holds; past this, the least recently used entries
+    /// are removed (for s3://, use the bucket's lifecycle rules).
+    #[arg(long, value_name = "BYTES", default_value_t = layer::cache::DEFAULT_MAX_BYTES, env = "THOTH_PACKAGE_EXTRACT_LAYER_CACHE_MAX_BYTES")]
+    #[serde(skip)]
+    pub layer_cache_max_bytes: u64,
+
     /// What to write: Thoth's document (`thoth`, or `json`), an SBOM (CycloneDX 1.6 or SPDX
     /// 2.3 JSON), or a package table for people (`table`). Without it: the table when stdout is
     /// a terminal and no -o is given, Thoth's document otherwise (pipes, files, URLs).
@@ -179,16 +204,29 @@ pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
         Some(p) => p.parse::<Platform>().map_err(AnalyzerError::usage)?,
         None => Platform::host(),
     };
+    let limits = Limits {
+        max_entries: args.max_entries,
+        max_layer_bytes: args.max_layer_size,
+        max_expansion_ratio: args.max_expansion_ratio,
+        ..Limits::default()
+    };
+    let python_files = !args.no_python_files;
+    let cache = args
+        .layer_cache
+        .as_deref()
+        .filter(|l| !l.is_empty())
+        .map(|location| {
+            LayerCache::open(location, args.layer_cache_max_bytes, &limits, python_files)
+                .map(std::sync::Arc::new)
+                .map_err(|e| AnalyzerError::usage(format!("--layer-cache: {e}")))
+        })
+        .transpose()?;
     let opts = Options {
         platform,
         platform_given: args.platform.is_some(),
-        limits: Limits {
-            max_entries: args.max_entries,
-            max_layer_bytes: args.max_layer_size,
-            max_expansion_ratio: args.max_expansion_ratio,
-            ..Limits::default()
-        },
-        python_files: !args.no_python_files,
+        limits,
+        python_files,
+        cache,
         registry: RegistryOptions {
             credentials: args.registry_credentials.clone(),
             no_tls_verify: args.no_tls_verify,

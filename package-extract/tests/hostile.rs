@@ -3,7 +3,7 @@
 
 mod support;
 
-use package_extract::layers::fixture::{Item, gzip, layout, tar};
+use package_extract::layer::fixture::{Item, gzip, layout, tar};
 use serde_json::Value;
 use support::extract;
 

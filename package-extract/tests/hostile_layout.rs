@@ -6,7 +6,7 @@
 mod support;
 
 use package_extract::digest::Digest;
-use package_extract::layers::fixture::{Item, gzip, layout, tar};
+use package_extract::layer::fixture::{Item, gzip, layout, tar};
 use serde_json::{Value, json};
 use support::standin::{Measured, measure};
 

@@ -6,7 +6,7 @@
 mod support;
 
 use package_extract::digest::Digest;
-use package_extract::layers::fixture::{Item, gzip, tar};
+use package_extract::layer::fixture::{Item, gzip, tar};
 use serde_json::{Value, json};
 use support::standin::{Body, Measured, Reply, StandIn, measure, measure_with};
 

@@ -2,8 +2,8 @@
 //! cut or spliced, through the layer walker, the ELF reader and the apk parser. (The fuzz
 //! targets in `fuzz/` search the same entry points deeper; these run in every test run.)
 
-use package_extract::layers::fixture::{Item, gzip, tar};
-use package_extract::layers::{Expected, Limits, index_layer, index_layer_pipelined};
+use package_extract::layer::fixture::{Item, gzip, tar};
+use package_extract::layer::{Expected, Limits, index_layer, index_layer_pipelined};
 use proptest::prelude::*;
 
 fn limits() -> Limits {

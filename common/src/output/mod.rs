@@ -15,7 +15,7 @@ use crate::secret::{Scrubbed, redact_url};
 
 pub use file::{write_file, write_file_atomically};
 pub use http::{RetryPolicy, post_json};
-pub use s3::S3Location;
+pub use s3::{ObjectStore, S3Location};
 
 /// The `-o/--output` target.
 #[derive(Clone, PartialEq, Eq)]

@@ -9,11 +9,11 @@ use object::read::elf::{Dyn, FileHeader, ProgramHeader, SectionHeader};
 use object::{Endianness, read::StringTable};
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 pub use sparse::{SparseElf, read_sparse};
 
 /// The facts kept per ELF object.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ElfFacts {
     /// `ELF32` or `ELF64`.
     pub class: String,

@@ -71,6 +71,10 @@ impl Image {
 pub trait BlobStore: Sync {
     fn open(&self, layer: &LayerDescriptor) -> std::io::Result<Box<dyn Read + Send + '_>>;
 
+    /// Says which layers will be opened (the others are in the layer cache), so a store that
+    /// downloads can start them all at once; nothing is fetched before this or `open`.
+    fn prefetch(&self, _layers: &[&LayerDescriptor]) {}
+
     /// Whether the readers `open` returns fail by themselves on a blob that does not hash to
     /// its digest, so that the layer walk need not hash it again.
     fn verifies_digests(&self) -> bool {

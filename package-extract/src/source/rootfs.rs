@@ -1,14 +1,11 @@
 //! `dir:DIR`: a root filesystem on disk, read as one layer. Links are recorded, never followed,
 //! so nothing outside DIR is read.
 
-use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
-
-use sha2::{Digest as _, Sha256};
 
 use crate::catalog::{Capture, capture};
-use crate::layers::Limits;
+use crate::layer::Limits;
+use crate::layer::capture::{Warnings, capture_file};
 use crate::path::ImagePath;
 use crate::source::SourceError;
 use crate::tree::{Entry, LayerIndex, Node};
@@ -30,11 +27,12 @@ pub fn index_dir(
     let mut stack = vec![(root.to_path_buf(), ImagePath::root())];
     let mut count = 0u64;
     let progress = common::progress::counter("files walked");
+    let mut warnings = Warnings::default();
     while let Some((dir, image_dir)) = stack.pop() {
         let listing = match std::fs::read_dir(&dir) {
             Ok(l) => l,
             Err(e) => {
-                index.warnings.push(format!("cannot list {image_dir}: {e}"));
+                warnings.push(&mut index, format!("cannot list {image_dir}: {e}"));
                 continue;
             }
         };
@@ -65,59 +63,15 @@ pub fn index_dir(
                 stack.push((item.path(), path.clone()));
                 Node::Dir
             } else if kind.is_file() {
-                let size = meta.len();
-                match capture(&path, python_files) {
-                    Capture::Nothing => {
-                        if let Ok(mut f) = std::fs::File::open(item.path()) {
-                            let mut dropped = 0;
-                            if let Err(e) = crate::layers::read_elf_facts(
-                                &mut f,
-                                &path,
-                                size,
-                                limits.max_captured_file,
-                                &mut index,
-                                &mut dropped,
-                            ) {
-                                index.warnings.push(format!("cannot read {path}: {e}"));
-                            }
-                        }
-                        Node::File {
-                            size,
-                            content: None,
-                            sha256: None,
-                        }
-                    }
-                    Capture::Content if size > limits.max_captured_file => {
-                        index
-                            .warnings
-                            .push(format!("{path} is too large to keep ({size} bytes)"));
-                        Node::File {
-                            size,
-                            content: None,
-                            sha256: None,
-                        }
-                    }
-                    Capture::Content => match std::fs::read(item.path()) {
-                        Ok(bytes) => Node::File {
-                            size,
-                            content: Some(Arc::from(bytes)),
-                            sha256: None,
-                        },
-                        Err(e) => {
-                            index.warnings.push(format!("cannot read {path}: {e}"));
-                            Node::File {
-                                size,
-                                content: None,
-                                sha256: None,
-                            }
-                        }
-                    },
-                    Capture::Digest => Node::File {
-                        size,
-                        content: None,
-                        sha256: digest_file(&item.path()),
-                    },
-                }
+                capture_from_disk(
+                    &item.path(),
+                    &path,
+                    meta.len(),
+                    limits,
+                    python_files,
+                    &mut index,
+                    &mut warnings,
+                )
             } else {
                 Node::Other
             };
@@ -132,21 +86,47 @@ pub fn index_dir(
             );
         }
     }
+    warnings.finish(&mut index);
     Ok(index)
 }
 
-fn digest_file(path: &Path) -> Option<[u8; 32]> {
-    let mut f = std::fs::File::open(path).ok()?;
-    let mut hasher = Sha256::new();
-    let mut buf = [0u8; 64 << 10];
-    loop {
-        let n = f.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
+/// A file of the root filesystem, captured by the same code as a file of a layer. A file that
+/// cannot be read is listed without content, with a warning when its content was wanted.
+fn capture_from_disk(
+    on_disk: &Path,
+    path: &ImagePath,
+    size: u64,
+    limits: &Limits,
+    python_files: bool,
+    index: &mut LayerIndex,
+    warnings: &mut Warnings,
+) -> Node {
+    let bare = Node::File {
+        size,
+        content: None,
+        sha256: None,
+    };
+    let wanted = !matches!(capture(path, python_files), Capture::Nothing);
+    let captured = std::fs::File::open(on_disk).and_then(|mut f| {
+        capture_file(
+            &mut f,
+            path,
+            size,
+            limits.max_captured_file,
+            python_files,
+            index,
+            warnings,
+        )
+    });
+    match captured {
+        Ok(node) => node,
+        Err(e) => {
+            if wanted {
+                warnings.push(index, format!("cannot read {path}: {e}"));
+            }
+            bare
         }
-        hasher.update(&buf[..n]);
     }
-    Some(hasher.finalize().into())
 }
 
 #[cfg(unix)]

@@ -74,6 +74,70 @@ pub(crate) fn put_object(
     body: &str,
     policy: &RetryPolicy,
 ) -> Result<(), AnalyzerError> {
+    put_bytes(
+        config,
+        location,
+        body.as_bytes(),
+        "application/json",
+        policy,
+        "document stored",
+    )
+}
+
+/// Whole objects read and written by key with the environment's endpoint, region and
+/// credentials: for callers other than the document sink (package-extract's layer cache).
+pub struct ObjectStore {
+    config: Config,
+    policy: RetryPolicy,
+}
+
+impl ObjectStore {
+    /// Reads the endpoint, region and credentials as the document sink does.
+    pub fn from_env() -> Result<Self, AnalyzerError> {
+        Ok(Self {
+            config: Config::from_env(&ProcessEnv)?,
+            policy: RetryPolicy::default(),
+        })
+    }
+
+    /// The object's bytes, or `None` when it does not exist; an object larger than `limit`
+    /// bytes is an error (its body is not read).
+    pub fn get(&self, location: &S3Location, limit: u64) -> Result<Option<Vec<u8>>, AnalyzerError> {
+        get_bytes(&self.config, location, limit, &self.policy)
+    }
+
+    /// Writes the object whole, in one PUT: readers see the old object or the new one, never a
+    /// mix, whoever else writes the same key.
+    pub fn put(
+        &self,
+        location: &S3Location,
+        body: &[u8],
+        content_type: &str,
+    ) -> Result<(), AnalyzerError> {
+        put_bytes(
+            &self.config,
+            location,
+            body,
+            content_type,
+            &self.policy,
+            "object stored",
+        )
+    }
+}
+
+/// A request signed for `location` with Signature Version 4: its URL and headers.
+struct Signed {
+    url: String,
+    headers: Vec<(String, String)>,
+}
+
+fn sign(
+    config: &Config,
+    method: &str,
+    location: &S3Location,
+    payload_hash: &str,
+    content_type: Option<&str>,
+) -> Signed {
     let path = format!(
         "{}/{}/{}",
         endpoint_path(&config.endpoint),
@@ -82,67 +146,94 @@ pub(crate) fn put_object(
     );
     let url = format!("{}{}", endpoint_origin(&config.endpoint), path);
     let host = host_header(&config.endpoint);
-    let payload_hash = sigv4::sha256_hex(body.as_bytes());
+    // Signed anew for each attempt: the signature covers the time.
+    let amz_date = sigv4::amz_date(crate::clock::Timestamp::now().seconds);
+    let credentials = &config.fresh_credentials();
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    if let Some(t) = content_type {
+        headers.push(("content-type", t));
+    }
+    headers.extend([
+        ("host", host.as_str()),
+        ("x-amz-content-sha256", payload_hash),
+        ("x-amz-date", amz_date.as_str()),
+    ]);
+    if let Some(token) = &credentials.session_token {
+        headers.push(("x-amz-security-token", token.expose()));
+    }
+    let authorization = sigv4::authorization(
+        &sigv4::Request {
+            method,
+            path: &path,
+            query: &[],
+            headers: &headers,
+            payload_hash,
+        },
+        &sigv4::Scope {
+            access_key_id: &credentials.access_key_id,
+            secret_access_key: credentials.secret_access_key.expose(),
+            region: &config.region,
+            service: "s3",
+            amz_date: &amz_date,
+        },
+    );
+    // reqwest sends the Host header itself.
+    let mut sent: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(n, _)| *n != "host")
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect();
+    sent.push(("authorization".to_owned(), authorization));
+    Signed { url, headers: sent }
+}
+
+fn unreachable_endpoint(
+    method: &str,
+    location: &S3Location,
+    config: &Config,
+    e: &reqwest::Error,
+) -> AnalyzerError {
+    AnalyzerError::network(format!(
+        "{method} {location} to {} failed: {}",
+        config.endpoint,
+        crate::http::describe_error(e)
+    ))
+    .with_hint("check that the S3 endpoint (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL) is up")
+}
+
+fn put_bytes(
+    config: &Config,
+    location: &S3Location,
+    body: &[u8],
+    content_type: &str,
+    policy: &RetryPolicy,
+    done: &str,
+) -> Result<(), AnalyzerError> {
+    let payload_hash = sigv4::sha256_hex(body);
     let what = format!("PUT {location}");
     with_retries(policy, &what, |client| {
-        // Signed anew for each attempt: the signature covers the time.
-        let amz_date = sigv4::amz_date(crate::clock::Timestamp::now().seconds);
-        let credentials = &config.fresh_credentials();
-        let mut headers: Vec<(&str, &str)> = vec![
-            ("content-type", "application/json"),
-            ("host", &host),
-            ("x-amz-content-sha256", &payload_hash),
-            ("x-amz-date", &amz_date),
-        ];
-        if let Some(token) = &credentials.session_token {
-            headers.push(("x-amz-security-token", token.expose()));
+        let signed = sign(config, "PUT", location, &payload_hash, Some(content_type));
+        let mut request = client.put(&signed.url).body(body.to_vec());
+        for (name, value) in &signed.headers {
+            request = request.header(name, value);
         }
-        let authorization = sigv4::authorization(
-            &sigv4::Request {
-                method: "PUT",
-                path: &path,
-                query: &[],
-                headers: &headers,
-                payload_hash: &payload_hash,
-            },
-            &sigv4::Scope {
-                access_key_id: &credentials.access_key_id,
-                secret_access_key: credentials.secret_access_key.expose(),
-                region: &config.region,
-                service: "s3",
-                amz_date: &amz_date,
-            },
-        );
-        let mut request = client.put(&url).body(body.to_owned());
-        for (name, value) in headers.iter().filter(|(n, _)| *n != "host") {
-            request = request.header(*name, *value);
-        }
-        let request = request.header(reqwest::header::AUTHORIZATION, authorization);
-        let location = &location;
         async move {
             match request.send().await {
                 Ok(resp) if resp.status().is_success() => {
-                    tracing::info!(object = %location, status = %resp.status(), "document stored");
+                    tracing::info!(object = %location, status = %resp.status(), "{done}");
                     Attempt::Done
                 }
                 Ok(resp) => {
                     let status = resp.status();
                     let retry = answer_retry(&resp);
-                    let err = refusal(location, config, status, &body_snippet(resp).await);
+                    let err = refusal("PUT", location, config, status, &body_snippet(resp).await);
                     match retry {
                         Retry::Never => Attempt::Fatal(err),
                         retry => Attempt::Retry(err, retry),
                     }
                 }
                 Err(e) => Attempt::Retry(
-                    AnalyzerError::network(format!(
-                        "PUT {location} to {} failed: {}",
-                        config.endpoint,
-                        crate::http::describe_error(&e)
-                    ))
-                    .with_hint(
-                        "check that the S3 endpoint (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL) is up",
-                    ),
+                    unreachable_endpoint("PUT", location, config, &e),
                     Retry::Backoff,
                 ),
             }
@@ -150,8 +241,65 @@ pub(crate) fn put_object(
     })
 }
 
+fn get_bytes(
+    config: &Config,
+    location: &S3Location,
+    limit: u64,
+    policy: &RetryPolicy,
+) -> Result<Option<Vec<u8>>, AnalyzerError> {
+    let empty_hash = sigv4::sha256_hex(b"");
+    let what = format!("GET {location}");
+    // The attempt that succeeds leaves the body here (`with_retries` returns no value).
+    let found: std::sync::Mutex<Option<Vec<u8>>> = std::sync::Mutex::new(None);
+    with_retries(policy, &what, |client| {
+        let signed = sign(config, "GET", location, &empty_hash, None);
+        let mut request = client.get(&signed.url);
+        for (name, value) in &signed.headers {
+            request = request.header(name, value);
+        }
+        let found = &found;
+        async move {
+            match request.send().await {
+                Ok(resp) if resp.status() == reqwest::StatusCode::NOT_FOUND => Attempt::Done,
+                Ok(resp) if resp.status().is_success() => {
+                    let cap = crate::http::BodyCap::new(limit, "an S3 object", None);
+                    match crate::http::read_capped(resp, cap).await {
+                        Ok(body) => {
+                            if let Ok(mut slot) = found.lock() {
+                                *slot = Some(body);
+                            }
+                            Attempt::Done
+                        }
+                        Err(crate::http::BodyError::TooLarge(e)) => {
+                            Attempt::Fatal(AnalyzerError::input(e.to_string()))
+                        }
+                        Err(e) => {
+                            Attempt::Retry(AnalyzerError::network(e.to_string()), Retry::Backoff)
+                        }
+                    }
+                }
+                Ok(resp) => {
+                    let status = resp.status();
+                    let retry = answer_retry(&resp);
+                    let err = refusal("GET", location, config, status, &body_snippet(resp).await);
+                    match retry {
+                        Retry::Never => Attempt::Fatal(err),
+                        retry => Attempt::Retry(err, retry),
+                    }
+                }
+                Err(e) => Attempt::Retry(
+                    unreachable_endpoint("GET", location, config, &e),
+                    Retry::Backoff,
+                ),
+            }
+        }
+    })?;
+    Ok(found.into_inner().unwrap_or_default())
+}
+
 /// An error answer, named by its S3 error code with what to do about it.
 fn refusal(
+    method: &str,
     location: &S3Location,
     config: &Config,
     status: reqwest::StatusCode,
@@ -165,7 +313,7 @@ fn refusal(
         _ => body.trim().to_owned(),
     };
     let err = AnalyzerError::network(format!(
-        "PUT {location} to {} answered {status}: {detail}",
+        "{method} {location} to {} answered {status}: {detail}",
         config.endpoint
     ));
     let source = &config.credentials.source;
@@ -185,7 +333,7 @@ fn refusal(
             location.bucket, config.endpoint
         )),
         "AccessDenied" => err.with_hint(format!(
-            "the credentials from {source} may not write to bucket {:?}",
+            "the credentials from {source} may not use bucket {:?} this way ({method})",
             location.bucket
         )),
         "ExpiredToken" | "InvalidToken" | "TokenRefreshRequired" => {
@@ -290,7 +438,7 @@ mod tests {
         let loc = S3Location::parse("s3://b/k").expect("valid");
         let body = "<?xml version=\"1.0\"?><Error><Code>NoSuchBucket</Code>\
                     <Message>The specified bucket does not exist</Message></Error>";
-        let err = refusal(&loc, &config, reqwest::StatusCode::NOT_FOUND, body);
+        let err = refusal("PUT", &loc, &config, reqwest::StatusCode::NOT_FOUND, body);
         assert!(
             err.message
                 .contains("NoSuchBucket: The specified bucket does not exist")
@@ -301,13 +449,20 @@ mod tests {
                 .contains("\"b\" does not exist")
         );
         let err = refusal(
+            "PUT",
             &loc,
             &config,
             reqwest::StatusCode::FORBIDDEN,
             "<Error><Code>SignatureDoesNotMatch</Code></Error>",
         );
         assert!(err.hint.unwrap_or_default().contains("secret access key"));
-        let err = refusal(&loc, &config, reqwest::StatusCode::FORBIDDEN, "plain text");
+        let err = refusal(
+            "PUT",
+            &loc,
+            &config,
+            reqwest::StatusCode::FORBIDDEN,
+            "plain text",
+        );
         assert!(err.message.ends_with("plain text"), "{}", err.message);
     }
 }

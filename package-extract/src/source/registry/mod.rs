@@ -2,9 +2,10 @@
 //!
 //! Manifests are fetched raw (at most 4 MiB), verified and resolved through indexes with the
 //! same platform selection as layouts; the config is read to the size its descriptor declares
-//! and no further. Every layer download starts at once, each into a small bounded channel, so
-//! downloads overlap with the parallel layer walk while memory stays bounded; the walk holds
-//! each layer to its declared size and digest.
+//! and no further. No layer is fetched until the walk asks for it (a layer in the layer cache
+//! is never downloaded); then every layer it needs starts at once, each into a small bounded
+//! channel, so downloads overlap with the parallel layer walk while memory stays bounded; the
+//! walk holds each layer to its declared size and digest.
 
 mod client;
 pub mod scope;
@@ -68,7 +69,11 @@ pub fn open(
         };
         fetch_image(&client, &reference, &wanted, text).await
     })?;
-    let blobs = RegistryBlobs::start(runtime, Arc::new(client), &image.layers);
+    let blobs = RegistryBlobs {
+        pending: Mutex::new(HashMap::new()),
+        client: Arc::new(client),
+        runtime: Some(runtime),
+    };
     Ok((image, blobs))
 }
 
@@ -191,54 +196,43 @@ async fn fetch_image(
 
 type Chunks = tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>;
 
-/// Layer downloads already under way, handed to the walker as readers. Owns the runtime they
-/// run on: dropping it stops them.
+/// Layer downloads, started when the walk names the layers it needs and handed to it as
+/// readers. Owns the runtime they run on: dropping it stops them.
 pub struct RegistryBlobs {
-    /// Per digest, one download per time the manifest lists it (a layer may repeat).
+    /// Per digest, one download per time it was asked for (a layer may repeat).
     pending: Mutex<HashMap<String, Vec<Chunks>>>,
+    client: Arc<RegistryClient>,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl RegistryBlobs {
-    fn start(
-        runtime: tokio::runtime::Runtime,
-        client: Arc<RegistryClient>,
-        layers: &[LayerDescriptor],
-    ) -> Self {
-        let mut pending = HashMap::new();
-        for layer in layers {
-            let (tx, rx) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
-            let client = Arc::clone(&client);
-            let digest = layer.locator.clone();
-            runtime.spawn(async move {
-                let mut response = match client.blob(&digest, &digest).await {
-                    Ok(r) => r,
-                    Err(e) => {
-                        let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
-                        return;
-                    }
-                };
-                loop {
-                    let chunk = match response.chunk().await {
-                        Ok(Some(c)) => Ok(c),
-                        Ok(None) => return,
-                        Err(e) => Err(std::io::Error::other(common::http::describe_error(&e))),
-                    };
-                    let failed = chunk.is_err();
-                    if tx.send(chunk).await.is_err() || failed {
-                        return; // the walker stopped reading, or the download failed
-                    }
+    /// Starts downloading `digest` into a bounded channel.
+    fn start(&self, digest: &str) -> Option<Chunks> {
+        let runtime = self.runtime.as_ref()?;
+        let (tx, rx) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
+        let client = Arc::clone(&self.client);
+        let digest = digest.to_owned();
+        runtime.spawn(async move {
+            let mut response = match client.blob(&digest, &digest).await {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                    return;
                 }
-            });
-            pending
-                .entry(layer.locator.clone())
-                .or_insert_with(Vec::new)
-                .push(rx);
-        }
-        Self {
-            pending: Mutex::new(pending),
-            runtime: Some(runtime),
-        }
+            };
+            loop {
+                let chunk = match response.chunk().await {
+                    Ok(Some(c)) => Ok(c),
+                    Ok(None) => return,
+                    Err(e) => Err(std::io::Error::other(common::http::describe_error(&e))),
+                };
+                let failed = chunk.is_err();
+                if tx.send(chunk).await.is_err() || failed {
+                    return; // the walker stopped reading, or the download failed
+                }
+            }
+        });
+        Some(rx)
     }
 }
 
@@ -251,16 +245,28 @@ impl Drop for RegistryBlobs {
 }
 
 impl BlobStore for RegistryBlobs {
+    fn prefetch(&self, layers: &[&LayerDescriptor]) {
+        let Ok(mut pending) = self.pending.lock() else {
+            return;
+        };
+        for layer in layers {
+            if let Some(rx) = self.start(&layer.locator) {
+                pending.entry(layer.locator.clone()).or_default().push(rx);
+            }
+        }
+    }
+
     fn open(&self, layer: &LayerDescriptor) -> std::io::Result<Box<dyn Read + Send + '_>> {
-        let rx = self
+        let prefetched = self
             .pending
             .lock()
             .map_err(|_| std::io::Error::other("download table poisoned"))?
             .get_mut(&layer.locator)
-            .and_then(Vec::pop)
-            .ok_or_else(|| {
-                std::io::Error::other(format!("layer {} opened twice", layer.locator))
-            })?;
+            .and_then(Vec::pop);
+        // A layer not announced by `prefetch` starts downloading now.
+        let rx = prefetched
+            .or_else(|| self.start(&layer.locator))
+            .ok_or_else(|| std::io::Error::other("the download runtime is gone"))?;
         Ok(Box::new(ChannelReader {
             rx,
             current: bytes::Bytes::new(),
