@@ -209,6 +209,37 @@ fn run_case(binary_path: &Path, case: &Path, schema: &Value) {
     assert_golden(&case.join("expected.json"), &doc);
 }
 
+/// Runs `bin args` on a pseudo-terminal (stdout and stderr both, through script(1)) in `dir`,
+/// without the workflow variables that change output; returns the exit code and what the
+/// terminal showed.
+pub fn at_terminal(bin: &str, args: &[&str], dir: &Path) -> (Option<i32>, String) {
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())
+        .expect("script(1) from util-linux is installed (bsdutils)");
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut line = quote(bin);
+    for a in args {
+        line.push(' ');
+        line.push_str(&quote(a));
+    }
+    let mut cmd = std::process::Command::new(script);
+    // script's own typescript goes nowhere: the terminal's text is its stdout.
+    cmd.args(["-qec", &line, "/dev/null"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("THOTH_") || key == "RUST_LOG" {
+            cmd.env_remove(key);
+        }
+    }
+    let out = cmd.output().expect("script runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

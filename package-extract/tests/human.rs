@@ -38,32 +38,8 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Runs `args` on a pseudo-terminal (stdout and stderr both); returns what the terminal showed.
 fn at_terminal(args: &[&str], dir: &Path) -> (Option<i32>, String) {
-    let script = ["/usr/bin/script", "/bin/script"]
-        .into_iter()
-        .find(|p| Path::new(p).is_file())
-        .expect("script(1) from util-linux is installed (bsdutils)");
-    let mut line = shell_quote(BIN);
-    for a in args {
-        line.push(' ');
-        line.push_str(&shell_quote(a));
-    }
-    let mut cmd = Command::new(script);
-    cmd.args(["-qec", &line, "/dev/null"])
-        .current_dir(dir)
-        .stdin(Stdio::null());
-    for (key, _) in std::env::vars() {
-        if key.starts_with("THOTH_") || key == "RUST_LOG" {
-            cmd.env_remove(key);
-        }
-    }
-    let out = cmd.output().expect("script runs");
-    (out.status.code(), text(&out.stdout))
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
+    common::golden::at_terminal(BIN, args, dir)
 }
 
 /// The document of the sample image, as a pipe gets it.
