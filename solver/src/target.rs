@@ -1,7 +1,8 @@
 //! The environment the solver answers for: given as data (a marker JSON file, or a Python
 //! version and a platform), or `host` for the machine it runs on. Without either, the target
 //! is the machine's own `python3` (as uv resolves for the user's interpreter); without a
-//! `python3`, Python [`FALLBACK_PYTHON`] on this machine's architecture, with a warning.
+//! `python3`, a usage error asks for `--python-version`: an answer for a guessed interpreter
+//! would look right and install wrong. The container image sets `THOTH_SOLVER_PYTHON_VERSION`.
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -9,9 +10,6 @@ use std::time::{Duration, Instant};
 
 use common::AnalyzerError;
 use common::python::TargetEnvironment;
-
-/// The Python version of the target when neither an option nor a `python3` gives one.
-pub const FALLBACK_PYTHON: &str = "3.12";
 
 /// How long `python3` may take to describe itself.
 const PYTHON3_TIMEOUT: Duration = Duration::from_secs(10);
@@ -49,8 +47,6 @@ pub enum Origin {
     Given,
     /// From `python3` on PATH.
     Python3 { releaselevel: String, serial: u32 },
-    /// Neither: the fallback, warned about.
-    Fallback,
 }
 
 /// The target and how it was chosen.
@@ -112,18 +108,20 @@ pub fn target(
             let (python, origin) = match (python, &host) {
                 (Some(p), _) => (p.to_owned(), Origin::Given),
                 (None, Some(h)) => (h.python.clone(), h.origin.clone()),
-                (None, None) => (FALLBACK_PYTHON.to_owned(), Origin::Fallback),
+                (None, None) => {
+                    return Err(AnalyzerError::usage(
+                        "no Python version for the target: none was given and no python3 on PATH answered",
+                    )
+                    .with_hint(
+                        "give --python-version 3.12 (or THOTH_SOLVER_PYTHON_VERSION), and --platform when the target is not this machine",
+                    ));
+                }
             };
             let platform = match (platform, &host) {
                 (Some(p), _) => p,
                 (None, Some(h)) => h.platform.clone(),
                 (None, None) => host_platform(),
             };
-            if origin == Origin::Fallback {
-                tracing::warn!(
-                    "no python3 on PATH answered, so the target is Python {FALLBACK_PYTHON} on {platform}; give --python-version (and --platform) to choose it"
-                );
-            }
             let environment = TargetEnvironment::from_shorthand(&python, &platform)
                 .map_err(|e| AnalyzerError::usage(e.to_string()).with_hint(hint))?;
             Ok(Target {
