@@ -403,3 +403,46 @@ fn permission_denied_names_the_rootless_and_root_stores() {
     );
     assert!(Path::new(&f.graphroot("vfs")).is_dir());
 }
+
+/// A rootless user's default store, `~/.local/share/containers/storage`, found with no store
+/// spec and no storage.conf: the vfs store copied there and given to an unprivileged user.
+#[test]
+fn a_rootless_user_reads_the_default_store_in_their_home() {
+    let f = fixture();
+    let setpriv = require("setpriv");
+    let home = tempfile::tempdir().expect("home");
+    let store = home.path().join(".local/share/containers/storage");
+    std::fs::create_dir_all(store.parent().expect("parent")).expect("mkdir");
+    run(Command::new("cp")
+        .arg("-a")
+        .arg(f.graphroot("vfs"))
+        .arg(&store));
+    run(Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(home.path()));
+    let out = Command::new(setpriv)
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            env!("CARGO_BIN_EXE_package-extract"),
+            "extract-image",
+            "-i",
+            &format!("containers-storage:{ALPINE}"),
+        ])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .expect("setpriv runs");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "a document; stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(out.status.success(), "{doc:#}");
+    let apk = doc["result"]["apk"].as_array().map(Vec::len);
+    assert_eq!(apk, Some(14), "{doc:#}");
+}
