@@ -96,6 +96,13 @@ pub struct ParseArgs {
     )]
     pub max_compression_ratio: u64,
 
+    /// `table`: the verdict and each failure (lines, culprits, hint) for people; `json`: the
+    /// document. Default: the verdict at a terminal without -o, the document elsewhere.
+    #[arg(long, value_enum, env = "THOTH_BUILDLOG_PARSER_FORMAT")]
+    // How the result is shown is no part of the analysis: the document does not record it.
+    #[serde(skip)]
+    pub format: Option<common::HumanFormat>,
+
     #[command(flatten)]
     #[serde(flatten)]
     pub output: OutputArgs,
@@ -145,6 +152,12 @@ impl AnalyzerCli for Cli {
     fn command_arguments(&self) -> (&'static str, serde_json::Value) {
         match &self.command {
             Command::Parse(a) => ("parse", serde_json::to_value(a).unwrap_or_default()),
+        }
+    }
+
+    fn presentation(&self) -> common::Presentation {
+        match &self.command {
+            Command::Parse(a) => common::Presentation::from_format(a.format),
         }
     }
 }

@@ -60,3 +60,56 @@ fn a_successful_build_says_so_and_quiet_says_nothing() {
     };
     assert_eq!(result(&quiet), result(&out), "-q changes stderr only");
 }
+
+/// At a terminal without -o: the verdict and each failure with its lines, culprits and hint,
+/// then how to get the document; `--format table` gives the same into a pipe, `--format json`
+/// the document at a terminal.
+#[test]
+fn a_terminal_gets_the_verdict_and_a_pipe_the_document() {
+    let log = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/buildlog-parser/pdm-2.29.3-lock-conflict/input.log");
+    let log = log.to_str().expect("UTF-8 path");
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, screen) = common::golden::at_terminal(BIN, &["parse", "-i", log], dir.path());
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.starts_with("build failed: resolution-impossible of demo-greeting (lines 3-11)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("1. resolution-impossible of demo-greeting (lines 3-11)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("   culprits: demo-left, demo-right"),
+        "{screen}"
+    );
+    assert!(screen.contains("   hint: "), "{screen}");
+    assert!(
+        screen.contains("--format json for the JSON document"),
+        "{screen}"
+    );
+    assert!(!screen.contains("\"installation_successful\""), "{screen}");
+
+    let (_, json) =
+        common::golden::at_terminal(BIN, &["parse", "-i", log, "--format", "json"], dir.path());
+    assert!(json.contains("\"installation_successful\""), "{json}");
+
+    let table = Command::new(BIN)
+        .args(["parse", "-i", log, "--format", "table"])
+        .env_remove("THOTH_BUILDLOG_PARSER_FORMAT")
+        .output()
+        .expect("buildlog-parser runs");
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("   culprits: demo-left, demo-right"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("--format json for the JSON document"),
+        "{table}"
+    );
+
+    let piped = parse("pdm-2.29.3-lock-conflict", &[]);
+    serde_json::from_slice::<serde_json::Value>(&piped.stdout).expect("a pipe gets the document");
+}

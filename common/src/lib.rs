@@ -44,4 +44,4 @@ pub use exit::{ErrorKind, ExitStatus};
 pub use output::OutputTarget;
 pub use runner::{Analysis, AnalyzerCli, run, run_from};
 pub use secret::Secret;
-pub use summary::{Presentation, Summary};
+pub use summary::{HumanFormat, Presentation, Summary};

@@ -46,6 +46,27 @@ pub enum Presentation {
     Auto,
 }
 
+/// `--format` of the binaries whose only document is Thoth's: the JSON document, or the human
+/// form anywhere. Not given: the human form at a terminal without `-o`, the document elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HumanFormat {
+    /// Thoth's JSON document, also at a terminal.
+    Json,
+    /// The summary for people, also into a pipe or a file.
+    Table,
+}
+
+impl Presentation {
+    /// What `--format` (given or not) asks for.
+    pub fn from_format(format: Option<HumanFormat>) -> Self {
+        match format {
+            None => Self::Auto,
+            Some(HumanFormat::Json) => Self::Document,
+            Some(HumanFormat::Table) => Self::Human,
+        }
+    }
+}
+
 /// The line the human form ends with when it was chosen for a terminal, not asked for.
 pub const DOCUMENT_NOTE: &str = "(a summary for the terminal: pipe the output, give -o FILE or --format json for the JSON document)";
 

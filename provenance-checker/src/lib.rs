@@ -110,9 +110,11 @@ pub struct ProvenanceArgs {
     #[serde(serialize_with = "common::secret::serialize_scrubbed")]
     pub requirements_locked: String,
 
-    /// The lock's format, when neither its name nor its content says.
+    /// The lock's format, when neither its name nor its content says; or how the result is
+    /// shown: `table` (the findings for people, anywhere) or `json` (the document, also at a
+    /// terminal). Default: the findings at a terminal without -o, the document elsewhere.
     #[arg(long, value_enum, env = "THOTH_ADVISER_LOCK_FORMAT")]
-    pub format: Option<LockFormat>,
+    pub format: Option<FormatArg>,
 
     /// Allowed index URLs, comma-separated; empty allows all (Thoth's allow-list: a source of
     /// the lock outside it is SOURCE-NOT-WHITELISTED). Not an index to ask: see --index-url.
@@ -165,11 +167,75 @@ impl AnalyzerCli for Cli {
             Command::Provenance(a) => ("provenance", serde_json::to_value(a).unwrap_or_default()),
         }
     }
+
+    fn presentation(&self) -> common::Presentation {
+        match &self.command {
+            Command::Provenance(a) => {
+                common::Presentation::from_format(a.format.and_then(FormatArg::show))
+            }
+        }
+    }
 }
 
 pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
     match &cli.command {
         Command::Provenance(args) => provenance(args),
+    }
+}
+
+/// `--format`: one option for the two questions a user asks with it (pip-tools and syft
+/// habits): which format the lock is in, and how the result is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatArg {
+    Lock(LockFormat),
+    Show(common::HumanFormat),
+}
+
+impl FormatArg {
+    pub fn lock(self) -> Option<LockFormat> {
+        match self {
+            Self::Lock(l) => Some(l),
+            Self::Show(_) => None,
+        }
+    }
+
+    pub fn show(self) -> Option<common::HumanFormat> {
+        match self {
+            Self::Show(h) => Some(h),
+            Self::Lock(_) => None,
+        }
+    }
+}
+
+impl clap::ValueEnum for FormatArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Self::Lock(LockFormat::Pipenv),
+            Self::Lock(LockFormat::Requirements),
+            Self::Lock(LockFormat::Pylock),
+            Self::Lock(LockFormat::Poetry),
+            Self::Lock(LockFormat::Uv),
+            Self::Show(common::HumanFormat::Table),
+            Self::Show(common::HumanFormat::Json),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        match self {
+            Self::Lock(l) => l.to_possible_value(),
+            Self::Show(h) => h.to_possible_value(),
+        }
+    }
+}
+
+/// The document records the lock format asked for (Thoth's argument); how the result was
+/// shown is no part of the analysis.
+impl Serialize for FormatArg {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Lock(l) => l.serialize(s),
+            Self::Show(_) => s.serialize_none(),
+        }
     }
 }
 
@@ -187,6 +253,7 @@ pub fn read_lock(args: &ProvenanceArgs) -> Result<lock::Lock, AnalyzerError> {
         .transpose()?;
     let format = args
         .format
+        .and_then(FormatArg::lock)
         .or_else(|| LockFormat::detect(locked.name.as_deref(), &locked.text))
         .ok_or_else(|| {
             AnalyzerError::input("cannot tell the lock file's format from its name or content")

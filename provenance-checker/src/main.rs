@@ -13,7 +13,8 @@ fn main() -> std::process::ExitCode {
             let analysis = provenance_checker::analyze(cli)?;
             no_index_answered.set(analysis.result.no_index_answered);
             let line = counts(&analysis.result);
-            Ok(analysis.with_summary(common::Summary::line(line)))
+            let human = findings(&analysis.result, &line);
+            Ok(analysis.with_summary(common::Summary::line(line).with_human(human)))
         },
     );
     provenance_checker::exit_status(status, no_index_answered.get()).into()
@@ -32,4 +33,54 @@ fn counts(report: &Report) -> String {
         count(Severity::Warning),
         count(Severity::Info)
     )
+}
+
+/// The human form: the counts, then one row per finding (most severe first) with what it
+/// concerns and why. Text from the lock and the indexes is escaped for the terminal.
+fn findings(report: &Report, counts: &str) -> String {
+    use std::fmt::Write as _;
+    let p = common::summary::printable;
+    let mut text = format!("{counts}\n");
+    if let Some(message) = &report.error_msg {
+        let _ = writeln!(text, "error: {}", p(message));
+    }
+    let mut rows: Vec<&provenance_checker::report::Finding> = report.report.iter().collect();
+    rows.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    if rows.is_empty() {
+        text.push_str("No findings: every artifact came from an allowed index.\n");
+        return text;
+    }
+    let package =
+        |f: &provenance_checker::report::Finding| match (&f.package_name, &f.package_version) {
+            (Some(n), Some(v)) => format!("{n}=={v}"),
+            (Some(n), None) => n.clone(),
+            _ => "-".to_owned(),
+        };
+    let width = rows
+        .iter()
+        .map(|f| package(f).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    let id_width = rows.iter().map(|f| f.id.len()).max().unwrap_or(0).max(4);
+    let _ = writeln!(
+        text,
+        "\n{:<7}  {:<id_width$}  {:<width$}  WHY",
+        "LEVEL", "TYPE", "PACKAGE"
+    );
+    for f in rows {
+        let level = match f.severity {
+            Severity::Error => "ERROR",
+            Severity::Warning => "WARNING",
+            Severity::Info => "INFO",
+        };
+        let _ = writeln!(
+            text,
+            "{level:<7}  {:<id_width$}  {:<width$}  {}",
+            f.id,
+            p(&package(f)),
+            p(&f.justification)
+        );
+    }
+    text
 }

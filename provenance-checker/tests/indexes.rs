@@ -215,3 +215,65 @@ fn a_failing_run_says_why_on_stderr() {
     assert_eq!(code, 0);
     assert!(!stderr.contains("INVALID-ARTIFACT-HASH"), "{stderr}");
 }
+
+/// At a terminal without -o: the counts and one row per finding, most severe first, then how
+/// to get the document; `--format table` into a pipe gives the rows too, and `--format
+/// pipenv|requirements|...` still names the lock's format.
+#[test]
+fn a_terminal_gets_the_findings_table() {
+    let (index, dir) = setup();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        format!("foo==1.0 --hash=sha256:{}\nbar==2.0\n", "ab".repeat(32)),
+    )
+    .expect("write");
+    let url = index.url();
+    let args = ["provenance", "-l", "requirements.txt", "--index-url", &url];
+    let bin = env!("CARGO_BIN_EXE_provenance-checker");
+    let (code, screen) = common::golden::at_terminal(bin, &args, dir.path());
+    assert_eq!(code, Some(1), "{screen}");
+    let lines: Vec<&str> = screen.lines().collect();
+    let row = |id: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("no {id} row: {screen}"))
+    };
+    let (error, warning) = (row("INVALID-ARTIFACT-HASH"), row("MISSING-HASHES"));
+    assert!(
+        lines[error].starts_with("ERROR") && lines[error].contains("foo==1.0"),
+        "{screen}"
+    );
+    assert!(
+        lines[warning].starts_with("WARNING") && lines[warning].contains("bar==2.0"),
+        "{screen}"
+    );
+    assert!(error < warning, "most severe first: {screen}");
+    assert!(
+        screen.contains("--format json for the JSON document"),
+        "{screen}"
+    );
+    assert!(!screen.contains("\"report\""), "{screen}");
+
+    let mut with_format = args.to_vec();
+    with_format.extend(["--format", "requirements"]);
+    let (_, doc, _) = run(dir.path(), &with_format[1..], &[]);
+    assert_eq!(
+        doc["result"]["report"].as_array().map(Vec::len),
+        Some(2),
+        "{doc:#}"
+    );
+    assert_eq!(
+        doc["metadata"]["arguments"]["provenance"]["format"], "requirements",
+        "{doc:#}"
+    );
+
+    let mut table = args.to_vec();
+    table.extend(["--format", "table"]);
+    let (_, screen) = common::golden::at_terminal(bin, &table, dir.path());
+    assert!(
+        !screen.contains("--format json for the JSON document"),
+        "{screen}"
+    );
+    assert!(screen.contains("MISSING-HASHES"), "{screen}");
+}

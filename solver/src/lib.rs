@@ -83,7 +83,7 @@ pub enum Command {
 #[derive(Debug, Args, Serialize)]
 pub struct TargetArgs {
     /// Python version of the target environment: 3.11, 3.11.4, pypy3.10 (default: the version
-    /// of `python3` on PATH; without one, 3.12 with a warning).
+    /// of `python3` on PATH; without one, this option is required).
     #[arg(
         long,
         env = "THOTH_SOLVER_PYTHON_VERSION",
@@ -244,6 +244,13 @@ pub struct PythonArgs {
     #[serde(flatten)]
     pub limit: LimitArgs,
 
+    /// `table`: the versions described, the errors and what stayed unresolved, for people;
+    /// `json`: the document. Default: the table at a terminal without -o, the document elsewhere.
+    #[arg(long, value_enum, env = "THOTH_SOLVER_FORMAT")]
+    // How the result is shown is no part of the analysis: the document does not record it.
+    #[serde(skip)]
+    pub format: Option<common::HumanFormat>,
+
     #[command(flatten)]
     #[serde(flatten)]
     pub output: OutputArgs,
@@ -289,6 +296,14 @@ impl AnalyzerCli for Cli {
         match &self.command {
             Command::Python(a) => ("python", public_arguments(serde_json::to_value(a))),
             Command::Resolve(a) => ("resolve", public_arguments(serde_json::to_value(a))),
+        }
+    }
+
+    /// `resolve` writes pins, already for people; `python` its document, or a table.
+    fn presentation(&self) -> common::Presentation {
+        match &self.command {
+            Command::Python(a) => common::Presentation::from_format(a.format),
+            Command::Resolve(_) => common::Presentation::Document,
         }
     }
 }
@@ -547,7 +562,6 @@ fn resolve_to_text(
                 match origin {
                     target::Origin::Given => "",
                     target::Origin::Python3 { .. } => " (the target of python3 on PATH)",
-                    target::Origin::Fallback => " (the default target: no python3 on PATH)",
                 }
             ),
             &locked,

@@ -1,11 +1,15 @@
 fn main() -> std::process::ExitCode {
     common::run::<solver::Cli, _, _>(&solver::INFO, |cli| {
         let analysis = solver::analyze(cli)?;
-        let line = match &analysis.standalone {
-            Some(serde_json::Value::String(lock)) => resolved(lock),
-            _ => walked(&analysis.result),
+        let summary = match &analysis.standalone {
+            Some(serde_json::Value::String(lock)) => common::Summary::line(resolved(lock)),
+            _ => {
+                let line = walked(&analysis.result);
+                let human = table(&analysis.result, &line);
+                common::Summary::line(line).with_human(human)
+            }
         };
-        Ok(analysis.with_summary(common::Summary::line(line)))
+        Ok(analysis.with_summary(summary))
     })
 }
 
@@ -49,4 +53,79 @@ fn walked(report: &solver::report::Report) -> String {
         report.errors.len(),
         report.unresolved.len()
     )
+}
+
+/// `python`'s human form: one row per package version described (its dependencies), then
+/// the errors and what stayed unresolved, each with its reason.
+fn table(report: &solver::report::Report, line: &str) -> String {
+    use std::fmt::Write as _;
+    let p = common::summary::printable;
+    let mut text = format!("{}\n", p(line));
+    if !report.tree.is_empty() {
+        let rows: Vec<(String, String, String)> = report
+            .tree
+            .iter()
+            .map(|t| {
+                let deps: Vec<String> = t
+                    .dependencies
+                    .iter()
+                    .map(|d| match &d.specifier {
+                        Some(spec) if !spec.is_empty() => format!("{}{spec}", d.package_name),
+                        _ => d.package_name.clone(),
+                    })
+                    .collect();
+                (
+                    p(&t.package_name),
+                    p(&t.package_version),
+                    p(&deps.join(", ")),
+                )
+            })
+            .collect();
+        let name_w = rows
+            .iter()
+            .map(|r| r.0.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        let version_w = rows
+            .iter()
+            .map(|r| r.1.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(7);
+        let _ = writeln!(
+            text,
+            "\n{:<name_w$}  {:<version_w$}  DEPENDS ON",
+            "NAME", "VERSION"
+        );
+        for (name, version, deps) in rows {
+            let _ = writeln!(text, "{name:<name_w$}  {version:<version_w$}  {deps}");
+        }
+    }
+    if !report.errors.is_empty() {
+        text.push_str("\nErrors:\n");
+        for e in &report.errors {
+            let _ = writeln!(
+                text,
+                "  {} {}: {}: {}",
+                p(&e.package_name),
+                p(&e.package_version),
+                p(&e.kind),
+                p(&e.details.message)
+            );
+        }
+    }
+    if !report.unresolved.is_empty() {
+        text.push_str("\nUnresolved:\n");
+        for u in &report.unresolved {
+            let _ = writeln!(
+                text,
+                "  {}{}: {}",
+                p(&u.package_name),
+                p(&u.version_spec),
+                p(&u.reason)
+            );
+        }
+    }
+    text
 }

@@ -289,19 +289,78 @@ fn the_default_target_is_the_machines_python3() {
         "{doc:#}"
     );
 
-    // Without a python3 on PATH: today's default, with a warning that names it.
+    // Without a python3 on PATH and no --python-version: a usage error that asks for one,
+    // rather than an answer for a guessed interpreter.
     let empty = tempfile::tempdir().expect("empty PATH");
     let out = resolve_with_path(
         dir.path(),
         &empty.path().display().to_string(),
         &["lib", "-i", &url],
     );
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(text.contains("for Python 3.12 on "), "{text}");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("no python3 on PATH answered, so the target is Python 3.12"),
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        stderr(&out).contains("no Python version for the target")
+            && stderr(&out).contains("--python-version"),
         "{}",
         stderr(&out)
     );
+    // The version given, the platform from this machine: resolves.
+    let out = resolve_with_path(
+        dir.path(),
+        &empty.path().display().to_string(),
+        &["lib", "-i", &url, "--python-version", "3.12"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("for Python 3.12 on "),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// `python` at a terminal without -o: one row per version described with what it depends
+/// on, then how to get the document; `--format json` gives the document there.
+#[test]
+fn python_at_a_terminal_shows_a_table() {
+    let index = index();
+    let dir = tempfile::tempdir().expect("dir");
+    let url = index.url();
+    let bin = env!("CARGO_BIN_EXE_solver");
+    let args = [
+        "python",
+        "-r",
+        "app==2.0",
+        "-i",
+        &url,
+        "--python-version",
+        "3.11",
+        "--platform",
+        "linux-x86_64",
+    ];
+    let (code, screen) = common::golden::at_terminal(bin, &args, dir.path());
+    assert_eq!(code, Some(0), "{screen}");
+    let row = screen
+        .lines()
+        .find(|l| l.starts_with("app "))
+        .unwrap_or_else(|| panic!("no app row: {screen}"));
+    assert!(row.contains("2.0") && row.contains("lib>=2"), "{row}");
+    assert!(
+        screen.contains("NAME") && screen.contains("DEPENDS ON"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("--format json for the JSON document"),
+        "{screen}"
+    );
+    assert!(!screen.contains("\"tree\""), "{screen}");
+
+    let mut json = args.to_vec();
+    json.extend(["--format", "json"]);
+    let (_, screen) = common::golden::at_terminal(bin, &json, dir.path());
+    assert!(screen.contains("\"tree\""), "{screen}");
 }
