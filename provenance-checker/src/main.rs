@@ -52,6 +52,8 @@ fn findings(report: &Report, counts: &str) -> String {
     }
     let package =
         |f: &provenance_checker::report::Finding| match (&f.package_name, &f.package_version) {
+            // Thoth's findings carry the version as locked, `==1.0` (Pipfile.lock) or `1.0`.
+            (Some(n), Some(v)) if v.starts_with(['=', '<', '>', '~', '!']) => format!("{n}{v}"),
             (Some(n), Some(v)) => format!("{n}=={v}"),
             (Some(n), None) => n.clone(),
             _ => "-".to_owned(),

@@ -236,7 +236,8 @@ fn a_terminal_gets_the_findings_table() {
     let row = |id: &str| {
         lines
             .iter()
-            .position(|l| l.contains(id))
+            // A table row: LEVEL then TYPE (the log lines on stderr say the id too).
+            .position(|l| l.split_whitespace().nth(1) == Some(id))
             .unwrap_or_else(|| panic!("no {id} row: {screen}"))
     };
     let (error, warning) = (row("INVALID-ARTIFACT-HASH"), row("MISSING-HASHES"));

@@ -57,7 +57,7 @@ impl From<IndexError> for AnalyzerError {
         let message = e.to_string();
         match e {
             IndexError::Config(_) => AnalyzerError::usage(message).with_hint(
-                "name an index with an option, PIP_INDEX_URL / PIP_EXTRA_INDEX_URL, or pip.conf's [global] index-url",
+                "name an index with an option, PIP_INDEX_URL / PIP_EXTRA_INDEX_URL, UV_DEFAULT_INDEX / UV_INDEX_URL, or pip.conf's [global] index-url",
             ),
             IndexError::Status { status: 401 | 403, .. } => AnalyzerError::network(message)
                 .with_hint("give credentials in the index URL (https://user:token@host/...) or in ~/.netrc (NETRC names another file)"),
