@@ -372,28 +372,8 @@ fn errors_say_what_was_tried_and_what_to_do() {
 #[test]
 fn permission_denied_names_the_rootless_and_root_stores() {
     let f = fixture();
-    let setpriv = require("setpriv");
     let home = tempfile::tempdir().expect("home");
-    let out = Command::new(setpriv)
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--",
-            env!("CARGO_BIN_EXE_package-extract"),
-            "extract-image",
-            "-i",
-            &f.reference("vfs", ALPINE),
-        ])
-        .env("HOME", home.path())
-        .output()
-        .expect("setpriv runs");
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!(
-            "a failure document; stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let (out, doc) = as_nobody(&f.reference("vfs", ALPINE), home.path());
     let msg = input_error(&out, &doc);
     assert!(msg.contains("permission denied"), "{msg}");
     let hint = doc["result"]["hint"].as_str().unwrap_or_default();
@@ -409,7 +389,6 @@ fn permission_denied_names_the_rootless_and_root_stores() {
 #[test]
 fn a_rootless_user_reads_the_default_store_in_their_home() {
     let f = fixture();
-    let setpriv = require("setpriv");
     let home = tempfile::tempdir().expect("home");
     let store = home.path().join(".local/share/containers/storage");
     std::fs::create_dir_all(store.parent().expect("parent")).expect("mkdir");
@@ -420,7 +399,16 @@ fn a_rootless_user_reads_the_default_store_in_their_home() {
     run(Command::new("chown")
         .args(["-R", "65534:65534"])
         .arg(home.path()));
-    let out = Command::new(setpriv)
+    let (out, doc) = as_nobody(&format!("containers-storage:{ALPINE}"), home.path());
+    assert!(out.status.success(), "{doc:#}");
+    let apk = doc["result"]["apk"].as_array().map(Vec::len);
+    assert_eq!(apk, Some(14), "{doc:#}");
+}
+
+/// package-extract on `image` as uid/gid 65534 (setpriv) with `home` as HOME and no other
+/// variable but PATH; its output and document.
+fn as_nobody(image: &str, home: &Path) -> (std::process::Output, Value) {
+    let out = Command::new(require("setpriv"))
         .args([
             "--reuid=65534",
             "--regid=65534",
@@ -429,10 +417,10 @@ fn a_rootless_user_reads_the_default_store_in_their_home() {
             env!("CARGO_BIN_EXE_package-extract"),
             "extract-image",
             "-i",
-            &format!("containers-storage:{ALPINE}"),
+            image,
         ])
         .env_clear()
-        .env("HOME", home.path())
+        .env("HOME", home)
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .output()
         .expect("setpriv runs");
@@ -442,7 +430,5 @@ fn a_rootless_user_reads_the_default_store_in_their_home() {
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    assert!(out.status.success(), "{doc:#}");
-    let apk = doc["result"]["apk"].as_array().map(Vec::len);
-    assert_eq!(apk, Some(14), "{doc:#}");
+    (out, doc)
 }
