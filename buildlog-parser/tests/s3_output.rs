@@ -4,107 +4,14 @@
 //! (`scripts/s3/peer.py`). The stored object is read back with boto3 and compared with the
 //! document the same command writes to a file.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use common::golden;
+use common::moto::{Moto, peer};
 use serde_json::Value;
 
 const BUCKET: &str = "thoth-docs";
-
-/// A moto server on a free loopback port, stopped when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-    key_id: String,
-    secret: String,
-    /// A role allowed s3:*, assumable with a web identity.
-    role_arn: String,
-}
-
-impl Moto {
-    fn start() -> Self {
-        Self::start_allowing_unsigned(0)
-    }
-
-    /// Authentication turns on after `unsigned` more requests (STS's
-    /// AssumeRoleWithWebIdentity is unsigned).
-    fn start_allowing_unsigned(unsigned: u32) -> Self {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server runs (pip install -r .ci/pip-requirements)");
-        let mut moto = Self {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-            key_id: String::new(),
-            secret: String::new(),
-            role_arn: String::new(),
-        };
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not listen in 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let out = peer(
-            &["setup", &moto.endpoint, BUCKET, &unsigned.to_string()],
-            &[],
-        );
-        let key: Value = serde_json::from_slice(&out).expect("setup prints the key as JSON");
-        moto.key_id = key["access_key_id"].as_str().expect("key id").to_owned();
-        moto.secret = key["secret_access_key"]
-            .as_str()
-            .expect("secret")
-            .to_owned();
-        moto.role_arn = key["role_arn"].as_str().expect("role").to_owned();
-        moto
-    }
-
-    fn get(&self, key: &str) -> Vec<u8> {
-        peer(
-            &["get", &self.endpoint, BUCKET, key],
-            &[
-                ("AWS_ACCESS_KEY_ID", &self.key_id),
-                ("AWS_SECRET_ACCESS_KEY", &self.secret),
-            ],
-        )
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn peer(args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
-    let script = golden::workspace_root().join("scripts/s3/peer.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "peer.py {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
 
 fn input_log() -> PathBuf {
     golden::testdata("buildlog-parser").join("buildah-pip-success/input.log")
@@ -126,7 +33,7 @@ fn parse(output: &str, env: &[(&str, &str)], home: &Path) -> Output {
 
 #[test]
 fn documents_land_in_s3_and_wrong_credentials_are_named() {
-    let moto = Moto::start();
+    let moto = Moto::start(BUCKET);
     let home = tempfile::tempdir().expect("tempdir");
     let endpoint = moto.endpoint.as_str();
     let good = [
@@ -316,7 +223,7 @@ fn assumed(moto: &Moto, web_identity: &str) -> Value {
 #[test]
 fn pod_credentials_from_web_identity_container_endpoint_and_instance_metadata() {
     // Two unsigned STS calls for the stand-ins' credentials, one by the binary itself.
-    let moto = Moto::start_allowing_unsigned(3);
+    let moto = Moto::start_allowing_unsigned(BUCKET, 3);
     let jwt = format!("{}-jwt", common::canary::canary());
     let for_container = assumed(&moto, &jwt);
     let for_imds = assumed(&moto, &jwt);

@@ -30,6 +30,9 @@ pub mod golden;
 /// Hostile servers on loopback and a peak-memory probe, for attack tests.
 #[cfg(feature = "golden")]
 pub mod hostile;
+/// moto's S3 (and STS) server on loopback with authentication on, for the sinks' and caches' tests.
+#[cfg(feature = "golden")]
+pub mod moto;
 /// A package index on loopback for tests (here and in the analyzers' tests).
 #[cfg(any(test, feature = "golden"))]
 pub mod testindex;

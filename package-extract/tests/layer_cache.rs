@@ -5,11 +5,10 @@
 
 mod support;
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
+use common::moto::Moto;
 use serde_json::Value;
 use support::{Registry, extract, sample_layout};
 
@@ -281,75 +280,11 @@ fn a_small_bound_evicts_the_least_recently_used_entries() {
     assert_eq!(again.stdout, reference);
 }
 
-/// A moto server on a free loopback port with authentication on, stopped when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-    key_id: String,
-    secret: String,
-}
-
 const BUCKET: &str = "layer-cache";
-
-impl Moto {
-    fn start() -> Self {
-        support::require("moto_server");
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server runs (pip install -r .ci/pip-requirements)");
-        let mut moto = Self {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-            key_id: String::new(),
-            secret: String::new(),
-        };
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not listen in 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let script = common::golden::workspace_root().join("scripts/s3/peer.py");
-        let out = Command::new("python3")
-            .arg(&script)
-            .args(["setup", &moto.endpoint, BUCKET])
-            .output()
-            .expect("python3 runs");
-        assert!(
-            out.status.success(),
-            "peer.py setup: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let key: Value = serde_json::from_slice(&out.stdout).expect("the key as JSON");
-        moto.key_id = key["access_key_id"].as_str().expect("key id").to_owned();
-        moto.secret = key["secret_access_key"]
-            .as_str()
-            .expect("secret")
-            .to_owned();
-        moto
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[test]
 fn an_s3_cache_gives_the_same_document_cold_and_warm() {
-    let moto = Moto::start();
+    let moto = Moto::start(BUCKET);
     let env = [
         ("AWS_ENDPOINT_URL_S3", moto.endpoint.as_str()),
         ("AWS_ACCESS_KEY_ID", moto.key_id.as_str()),
