@@ -122,6 +122,13 @@ pub fn index_list(arg: &str) -> Vec<String> {
         .collect()
 }
 
+/// An index URL as the documents' package entries record it: [`public_url`] without the
+/// trailing slash, as thoth-python normalises a source's URL, so that this solver's documents
+/// and Thoth's own name one index in Thoth's database, not two.
+pub fn document_index_url(url: &str) -> String {
+    public_url(url).trim_end_matches('/').to_owned()
+}
+
 /// An index URL as documents record it: without user-info (`https://user:token@host/simple`
 /// becomes `https://host/simple`), so credentials given in `-i` never reach an output. The
 /// boundary scrubber redacts what slips through; this keeps it from being needed.

@@ -18,7 +18,7 @@ use futures_util::stream::FuturesUnordered;
 
 use crate::acquire::{AcquireError, Acquired};
 use crate::cache::{IndexCache, ReleasesResult};
-use crate::input::public_url;
+use crate::input::document_index_url;
 use crate::releases::{self, Releases};
 use crate::report::{
     Artifact, Dependency, ErrorDetails, ErrorEntry, FileEntry, FileHash, ImportlibMetadata, Report,
@@ -176,7 +176,7 @@ impl Walker {
         let error = |kind: &str, message: String, provided_version: bool| {
             Outcome::Error(ErrorEntry {
                 package_name: release.project.clone(),
-                index_url: public_url(&release.index),
+                index_url: document_index_url(&release.index),
                 package_version: release.requested.clone(),
                 kind: kind.to_owned(),
                 details: ErrorDetails { message },
@@ -249,7 +249,7 @@ impl Walker {
             package_name: metadata.name().unwrap_or(&release.project).to_owned(),
             package_version: version.clone(),
             package_version_requested: release.requested.clone(),
-            index_url: public_url(&release.index),
+            index_url: document_index_url(&release.index),
             importlib_metadata: ImportlibMetadata {
                 metadata: map,
                 requires: (!requires.is_empty()).then_some(requires),
@@ -311,7 +311,7 @@ impl Walker {
                     }));
                 }
                 resolved_versions.push(ResolvedVersions {
-                    index: public_url(index),
+                    index: document_index_url(index),
                     versions: versions.iter().map(ToString::to_string).collect(),
                 });
             }
@@ -523,7 +523,7 @@ fn unresolved(
     Unresolved {
         package_name: requirement.name().to_owned(),
         version_spec: spec,
-        index_url: public_url(index),
+        index_url: document_index_url(index),
         is_provided_package: provided,
         is_provided_package_version: provided_version,
         reason,
