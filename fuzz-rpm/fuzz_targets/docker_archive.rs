@@ -9,7 +9,7 @@ use std::io::Write;
 
 use libfuzzer_sys::fuzz_target;
 use package_extract::digest::Digest;
-use package_extract::layers::fixture::{Item, tar};
+use package_extract::layer::fixture::{Item, tar};
 use package_extract::source::docker_archive;
 
 fuzz_target!(|data: &[u8]| {

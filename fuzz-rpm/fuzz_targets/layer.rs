@@ -1,6 +1,6 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use package_extract::layers::{Expected, Limits, index_layer};
+use package_extract::layer::{Expected, Limits, index_layer};
 use package_extract::{build_report, inventory, sbom};
 
 // A layer blob (gzip, zstd or plain tar, sniffed as the walk does) read into an index, overlaid,

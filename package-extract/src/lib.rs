@@ -7,8 +7,6 @@ pub mod identity;
 pub mod inspect;
 pub mod inventory;
 pub mod layer;
-/// The old name of [`layer`], kept so code written against it still builds.
-pub use layer as layers;
 pub mod path;
 pub mod report;
 pub mod sbom;
