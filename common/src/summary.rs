@@ -140,10 +140,52 @@ pub fn printable(text: &str) -> String {
     out
 }
 
+/// `rows` (the first one the header) as left-aligned columns two spaces apart, each line
+/// without trailing blanks: the tables of every binary's human form. Cells are shown as given:
+/// escape what comes from the input with [`printable`] first.
+pub fn columns(rows: &[Vec<String>]) -> String {
+    let count = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..count)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|cell| cell.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (cell, width) in row.iter().zip(&widths) {
+            line.push_str(&format!("{cell:<width$}  "));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::path::PathBuf;
+
+    #[test]
+    fn columns_align_on_the_widest_cell_without_trailing_blanks() {
+        let rows = vec![
+            vec![
+                "NAME".to_owned(),
+                "VERSION".to_owned(),
+                "DEPENDS ON".to_owned(),
+            ],
+            vec!["requests".to_owned(), "2.0".to_owned(), String::new()],
+        ];
+        assert_eq!(
+            columns(&rows),
+            "NAME      VERSION  DEPENDS ON\nrequests  2.0\n"
+        );
+    }
 
     #[test]
     fn closing_lines_say_what_when_and_where() {

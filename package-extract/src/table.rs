@@ -139,20 +139,12 @@ fn table(packages: &[Package], has_layers: bool) -> String {
             p.location.as_deref().map_or_else(String::new, clean),
         ]);
     }
-    let columns = if with_where { 5 } else { 4 };
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in &rows {
-        let mut line = String::new();
-        for (c, width) in widths.iter().enumerate() {
-            let _ = write!(line, "{:<width$}  ", row[c]);
+    if !with_where {
+        for row in &mut rows {
+            row.truncate(4);
         }
-        out.push_str(line.trim_end());
-        out.push('\n');
     }
-    out
+    common::summary::columns(&rows)
 }
 
 /// Packages per ecosystem, in table order.

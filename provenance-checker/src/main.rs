@@ -58,31 +58,26 @@ fn findings(report: &Report, counts: &str) -> String {
             (Some(n), None) => n.clone(),
             _ => "-".to_owned(),
         };
-    let width = rows
-        .iter()
-        .map(|f| package(f).chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(7);
-    let id_width = rows.iter().map(|f| f.id.len()).max().unwrap_or(0).max(4);
-    let _ = writeln!(
-        text,
-        "\n{:<7}  {:<id_width$}  {:<width$}  WHY",
-        "LEVEL", "TYPE", "PACKAGE"
-    );
-    for f in rows {
+    let mut table = vec![vec![
+        "LEVEL".to_owned(),
+        "TYPE".to_owned(),
+        "PACKAGE".to_owned(),
+        "WHY".to_owned(),
+    ]];
+    table.extend(rows.into_iter().map(|f| {
         let level = match f.severity {
             Severity::Error => "ERROR",
             Severity::Warning => "WARNING",
             Severity::Info => "INFO",
         };
-        let _ = writeln!(
-            text,
-            "{level:<7}  {:<id_width$}  {:<width$}  {}",
-            f.id,
+        vec![
+            level.to_owned(),
+            f.id.to_owned(),
             p(&package(f)),
-            p(&f.justification)
-        );
-    }
+            p(&f.justification),
+        ]
+    }));
+    text.push('\n');
+    text.push_str(&common::summary::columns(&table));
     text
 }

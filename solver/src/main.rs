@@ -62,45 +62,28 @@ fn table(report: &solver::report::Report, line: &str) -> String {
     let p = common::summary::printable;
     let mut text = format!("{}\n", p(line));
     if !report.tree.is_empty() {
-        let rows: Vec<(String, String, String)> = report
-            .tree
-            .iter()
-            .map(|t| {
-                let deps: Vec<String> = t
-                    .dependencies
-                    .iter()
-                    .map(|d| match &d.specifier {
-                        Some(spec) if !spec.is_empty() => format!("{}{spec}", d.package_name),
-                        _ => d.package_name.clone(),
-                    })
-                    .collect();
-                (
-                    p(&t.package_name),
-                    p(&t.package_version),
-                    p(&deps.join(", ")),
-                )
-            })
-            .collect();
-        let name_w = rows
-            .iter()
-            .map(|r| r.0.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(4);
-        let version_w = rows
-            .iter()
-            .map(|r| r.1.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(7);
-        let _ = writeln!(
-            text,
-            "\n{:<name_w$}  {:<version_w$}  DEPENDS ON",
-            "NAME", "VERSION"
-        );
-        for (name, version, deps) in rows {
-            let _ = writeln!(text, "{name:<name_w$}  {version:<version_w$}  {deps}");
-        }
+        let mut rows = vec![vec![
+            "NAME".to_owned(),
+            "VERSION".to_owned(),
+            "DEPENDS ON".to_owned(),
+        ]];
+        rows.extend(report.tree.iter().map(|t| {
+            let deps: Vec<String> = t
+                .dependencies
+                .iter()
+                .map(|d| match &d.specifier {
+                    Some(spec) if !spec.is_empty() => format!("{}{spec}", d.package_name),
+                    _ => d.package_name.clone(),
+                })
+                .collect();
+            vec![
+                p(&t.package_name),
+                p(&t.package_version),
+                p(&deps.join(", ")),
+            ]
+        }));
+        text.push('\n');
+        text.push_str(&common::summary::columns(&rows));
     }
     if !report.errors.is_empty() {
         text.push_str("\nErrors:\n");
