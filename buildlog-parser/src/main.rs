@@ -26,10 +26,7 @@ fn verdict(report: &BuildLogReport) -> String {
     let Some(error) = report.errors.iter().find(|e| !e.recovered) else {
         return format!("build failed: {}", report.failed.join(", "));
     };
-    let kind = serde_json::to_value(error.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let kind = kind_name(error);
     let mut line = format!("build failed: {kind}");
     if let Some(package) = &error.package {
         let _ = write!(line, " of {package}");
@@ -72,10 +69,7 @@ fn human(report: &BuildLogReport, verdict: &str) -> String {
         list_or_none(&report.recovered)
     );
     for (n, error) in report.errors.iter().enumerate() {
-        let kind = serde_json::to_value(error.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let kind = kind_name(error);
         let _ = write!(
             text,
             "\n{}. {kind}{} (lines {}-{}){}\n   {}\n",
@@ -106,4 +100,12 @@ fn list_or_none(names: &[String]) -> String {
     } else {
         common::summary::printable(&names.join(", "))
     }
+}
+
+/// The error's kind as the document spells it (`resolution-impossible`).
+fn kind_name(error: &buildlog_parser::report::BuildError) -> String {
+    serde_json::to_value(error.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
