@@ -233,19 +233,14 @@ where
                 }
             }
         }
-        Err((err, _)) if !err.document_on_stdout && output.output == OutputTarget::Stdout => {
-            // stdout was to hold a text format (a lock file): the failure goes to stderr only.
-            ending.failed(&err);
-            let line = format!("failed ({} error)", err.kind.as_str());
-            ending.close(&line, &Destination::Nowhere);
-            return err.kind.exit_status();
-        }
         Err((err, repro)) => {
             ending.failed(&err);
             let line = format!("failed ({} error)", err.kind.as_str());
-            if human && presentation == Presentation::Auto {
-                // At a terminal the message and hint above are the answer; a JSON failure
-                // document after them would only bury it.
+            // stdout was to hold a text format (a lock file), or a person reads it at a
+            // terminal: the message and hint above are the answer, and a JSON failure document
+            // would corrupt the one or bury it for the other.
+            let text_on_stdout = !err.document_on_stdout && output.output == OutputTarget::Stdout;
+            if text_on_stdout || (human && presentation == Presentation::Auto) {
                 ending.close(&line, &Destination::Nowhere);
                 return err.kind.exit_status();
             }
