@@ -67,6 +67,13 @@ def run(cmd, limit):
     line = [l for l in proc.stderr.splitlines() if l.startswith("TIME ")][-1].split()
     wall, user, system, rss_kib = float(line[1]), float(line[2]), float(line[3]), int(line[4])
     code = proc.returncode
+    if code not in (0, "killed"):
+        said = [
+            l
+            for l in proc.stderr.splitlines()
+            if l.strip() and not l.startswith(("TIME ", "Command exited"))
+        ]
+        print(f"  exit {code}: " + " | ".join(said[-4:]), file=sys.stderr)
     return wall, user + system, rss_kib / 1024, code
 
 

@@ -24,10 +24,10 @@ fn main() {
     let generated = started.elapsed();
     let url = reqwest::Url::parse("http://127.0.0.1:1/simple/foo/").expect("url");
     let started = Instant::now();
-    let files = match parse_page(body.as_bytes(), content_type, &url, "foo") {
+    let files = match parse_page(body.as_bytes(), content_type, &url, "foo", usize::MAX) {
         Ok(files) => files,
         Err(e) => {
-            eprintln!("the page does not parse: {e}");
+            eprintln!("the page does not parse: {e:?}");
             std::process::exit(1);
         }
     };

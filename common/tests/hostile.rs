@@ -168,6 +168,67 @@ fn sixteen_pages_in_flight_never_hold_more_than_the_budget_together() {
 }
 
 #[test]
+fn a_page_of_tiny_links_stops_once_its_files_outgrow_the_page() {
+    // 4 MiB of 40-byte links, declared: the page reserves 16 times its size from the budget
+    // for its parsed files and stops at the link that goes over.
+    let server = HostileServer::start();
+    server.on(
+        "/simple/tiny/",
+        Attack::Huge {
+            len: 4 * MIB,
+            declared: true,
+        },
+    );
+    // Undeclared: the body's whole cap was reserved; what the body leaves of it is the room.
+    server.on(
+        "/simple/undeclared/",
+        Attack::Huge {
+            len: 30 * MIB,
+            declared: false,
+        },
+    );
+    let c = IndexClient::new(IndexClientOptions {
+        limits: IndexLimits {
+            page: 32 * MIB,
+            inflight: 40 * MIB,
+            ..IndexLimits::default()
+        },
+        ..options()
+    })
+    .expect("client");
+    for (project, most) in [("tiny", 36 * MIB), ("undeclared", 2 * MIB)] {
+        let err = runtime()
+            .block_on(c.project_page(&server.url("/simple/"), project))
+            .expect_err("refused");
+        let IndexError::PageTooLarge { files, limit, .. } = &err else {
+            panic!("{project}: expected a page over its room, got {err:?}");
+        };
+        assert!(*limit as u64 <= most, "{project}: room {limit}");
+        assert!(*files > 1_000, "{project}: {files} files read first");
+        assert!(
+            err.is_unreachable(),
+            "the page says nothing about the project"
+        );
+        let message = common::error::AnalyzerError::from(err.clone()).to_string();
+        assert!(message.contains(INFLIGHT_ENV), "{message}");
+    }
+    assert!(c.peak_inflight_bytes() <= 40 * MIB);
+    // The same page with room for it: 4 MiB of links is ~100,000 files.
+    let roomy = IndexClient::new(IndexClientOptions {
+        limits: IndexLimits {
+            inflight: 256 * MIB,
+            ..IndexLimits::default()
+        },
+        ..options()
+    })
+    .expect("client");
+    let page = runtime()
+        .block_on(roomy.project_page(&server.url("/simple/"), "tiny"))
+        .expect("fits 16 times its size");
+    assert!(page.files.len() >= 100_000, "{} files", page.files.len());
+}
+
+#[test]
 fn one_body_over_the_whole_budget_fails_naming_the_budget() {
     let server = HostileServer::start();
     server.on(
@@ -634,6 +695,30 @@ fn a_child_reading_a_2_gib_or_endless_page_stays_small_and_exits_4() {
             "{doc}"
         );
     }
+}
+
+#[test]
+fn a_child_reading_twelve_60_mib_pages_of_tiny_links_at_once_stays_small_and_exits_4() {
+    // Each page would parse into 1.6 million files (~900 MB); together they once took 14.8 GB.
+    // Half declare their length (each then reserves the whole budget: body and parse room),
+    // half do not (each reserves the page cap; its parse gets what the body leaves of it).
+    let server = HostileServer::start();
+    let mut cmd = example("index_fetch");
+    cmd.args(["page", "--index", &server.url("/simple/")]);
+    for i in 0..12 {
+        server.on(
+            &format!("/simple/p{i}/"),
+            Attack::Huge {
+                len: 60 * MIB,
+                declared: i % 2 == 0,
+            },
+        );
+        cmd.args(["--project", &format!("p{i}")]);
+    }
+    let measured = measure(&cmd);
+    assert_network_failure(&measured, "twelve pages of tiny links", INFLIGHT_ENV);
+    let doc = measured.document();
+    assert_eq!(doc["result"]["error_kind"], "network", "{doc}");
 }
 
 #[test]

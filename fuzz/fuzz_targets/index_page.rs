@@ -1,6 +1,7 @@
 //! Index project pages from a hostile server: the first byte picks PEP 691 JSON or PEP 503 HTML
-//! (or no content type, which sniffs), the rest is the body. Parsing never panics, and the page
-//! built from the files indexes every file with a version exactly once.
+//! (or no content type, which sniffs), the rest is the body. Parsing never panics, the files it
+//! returns stay within the memory bound the client gives a page of that size, and the page built
+//! from the files indexes every file with a version exactly once.
 #![no_main]
 
 use common::index::{ProjectPage, parse_page};
@@ -16,9 +17,18 @@ fuzz_target!(|data: &[u8]| {
         _ => "",
     };
     let url = reqwest::Url::parse("http://127.0.0.1:1/simple/foo/").expect("url");
-    let Ok(files) = parse_page(body, content_type, &url, "foo") else {
-        return;
+    // The client's bound for a body of this size: 16 times it, at least 1 MiB.
+    let room = (body.len() * 16).max(1 << 20);
+    let files = match parse_page(body, content_type, &url, "foo", room) {
+        Ok(files) => files,
+        Err(common::index::PageError::TooLarge { files, limit }) => {
+            assert!(files >= 1 && limit == room);
+            return;
+        }
+        Err(common::index::PageError::Malformed(_)) => return,
     };
+    let bytes: usize = files.iter().map(common::index::IndexFile::heap_bytes).sum();
+    assert!(bytes <= room, "{bytes} > {room}");
     for f in &files {
         assert!(reqwest::Url::parse(&f.url).is_ok(), "{}", f.url);
     }

@@ -448,10 +448,7 @@ fn url_mismatch(seen: &Seen, budget: &mut usize) -> Vec<Finding> {
     let mut by_name: HashMap<&str, Vec<(&Source, &IndexFile)>> = HashMap::new();
     for (s, page) in &pages {
         for f in &page.files {
-            by_name
-                .entry(f.filename.as_str())
-                .or_default()
-                .push((*s, f));
+            by_name.entry(&*f.filename).or_default().push((*s, f));
         }
     }
     let mut unlisted_urls = 0usize;

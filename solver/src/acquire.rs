@@ -67,7 +67,7 @@ pub enum AcquireError {
 
 fn unreadable(file: &IndexFile, message: impl std::fmt::Display) -> AcquireError {
     AcquireError::Unreadable {
-        filename: file.filename.clone(),
+        filename: file.filename.to_string(),
         message: message.to_string(),
     }
 }
@@ -111,7 +111,7 @@ pub async fn acquire(
                     record: None,
                     entry_points: None,
                     source: MetadataSource::MetadataFile,
-                    filename: file.filename.clone(),
+                    filename: file.filename.to_string(),
                 });
             }
             read_wheel(client, file, project, version).await
@@ -207,7 +207,7 @@ async fn read_wheel(
         } else {
             MetadataSource::WheelRange
         },
-        filename: file.filename.clone(),
+        filename: file.filename.to_string(),
     })
 }
 
@@ -284,7 +284,7 @@ async fn read_sdist(client: &IndexClient, file: &IndexFile) -> Result<Acquired, 
         record: None,
         entry_points: None,
         source,
-        filename: file.filename.clone(),
+        filename: file.filename.to_string(),
     })
 }
 

@@ -62,9 +62,13 @@ struct PylockFile {
 
 fn pylock_file(f: &IndexFile) -> PylockFile {
     PylockFile {
-        name: f.filename.clone(),
+        name: f.filename.to_string(),
         url: common::secret::redact_url(&f.url),
-        hashes: f.hashes.clone(),
+        hashes: f
+            .hashes
+            .iter()
+            .map(|(algorithm, digest)| (algorithm.to_owned(), digest.to_owned()))
+            .collect(),
     }
 }
 

@@ -98,11 +98,9 @@ pub fn unfit(file: &IndexFile, env: &TargetEnvironment) -> Option<String> {
     match &file.distribution {
         Distribution::Wheel(w) if !w.is_compatible(env) => {
             return Some(format!(
-                "{}: its tags {}-{}-{} do not fit the target",
+                "{}: its tags {} do not fit the target",
                 file.filename,
-                w.python_tags().join("."),
-                w.abi_tags().join("."),
-                w.platform_tags().join(".")
+                w.tags()
             ));
         }
         Distribution::Other => {

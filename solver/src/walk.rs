@@ -118,10 +118,10 @@ fn artifact(file: &IndexFile, env: &TargetEnvironment) -> Artifact {
         Distribution::Other => ("other", Vec::new()),
     };
     Artifact {
-        filename: file.filename.clone(),
+        filename: file.filename.to_string(),
         url: common::secret::redact_url(&file.url),
         sha256: file.sha256().map(str::to_owned),
-        requires_python: file.requires_python.clone(),
+        requires_python: file.requires_python.as_deref().map(str::to_owned),
         yanked: file.is_yanked(),
         yanked_reason: file.yanked.as_ref().and_then(|y| y.reason.clone()),
         kind: kind.to_owned(),

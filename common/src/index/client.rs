@@ -21,7 +21,7 @@ use super::error::IndexError;
 use super::limits::IndexLimits;
 use super::model::{IndexFile, ProjectPage};
 use super::netrc::{Credentials, Netrc};
-use super::page::parse_page;
+use super::page::{PageError, parse_page};
 use super::ranges::ByteRange;
 use super::url::{origin, parse_url, project_name, project_url, take_userinfo};
 use crate::http::{
@@ -126,6 +126,22 @@ pub(super) struct Fetched {
     pub(super) body: Vec<u8>,
     /// The body's share of the in-flight budget, held as long as the body is.
     pub(super) _held: Reservation,
+    /// For a page, the bytes its parsed files may take: what the reservation holds beyond the
+    /// body (see [`page_room`]).
+    pub(super) room: usize,
+}
+
+/// A parsed page may take this many times its body's size in memory (at least
+/// [`MIN_PAGE_ROOM`]). Pages with digests and absolute URLs take three to four times their size
+/// once parsed; a static page of bare links without digests (`<a href="x-1.0-py3-none-any.whl">`)
+/// six to ten times; a page of millions of 20-byte links would take twenty times, and is
+/// refused rather than read.
+const PAGE_ROOM_FACTOR: u64 = 16;
+const MIN_PAGE_ROOM: u64 = 1 << 20;
+
+/// The memory the files of a page of `body` bytes may take once parsed.
+fn page_room(body: u64) -> u64 {
+    body.saturating_mul(PAGE_ROOM_FACTOR).max(MIN_PAGE_ROOM)
 }
 
 impl IndexClient {
@@ -186,12 +202,24 @@ impl IndexClient {
         let url = project_url(&index, &name);
         let fetched = self.get_with(url, ACCEPT_PAGE, None, Want::Page).await?;
         let shown = redact_url(fetched.url.as_str());
-        let files = parse_page(&fetched.body, &fetched.content_type, &fetched.url, &name).map_err(
-            |message| IndexError::Malformed {
+        let files = parse_page(
+            &fetched.body,
+            &fetched.content_type,
+            &fetched.url,
+            &name,
+            fetched.room,
+        )
+        .map_err(|e| match e {
+            PageError::Malformed(message) => IndexError::Malformed {
                 url: shown.clone(),
                 message,
             },
-        )?;
+            PageError::TooLarge { files, limit } => IndexError::PageTooLarge {
+                url: shown.clone(),
+                files,
+                limit,
+            },
+        })?;
         // The body (and its share of the in-flight budget) goes before the page's version
         // index is built: on a page of 10^6 files the two would otherwise add up.
         drop(fetched);
@@ -232,10 +260,10 @@ impl IndexClient {
             .and_then(|c| c.hashes.get("sha256"));
         if let Some(expected) = expected {
             let actual = hex::encode(Sha256::digest(&fetched.body));
-            if &actual != expected {
+            if actual != expected {
                 return Err(IndexError::Digest {
                     url: redact_url(&url),
-                    expected: expected.clone(),
+                    expected: expected.to_owned(),
                     actual,
                 });
             }
@@ -275,6 +303,9 @@ impl IndexClient {
                 Some((validators, body)) => Ok(Fetched {
                     status: StatusCode::OK,
                     content_type: validators.content_type,
+                    // A body from the cache was capped when it was stored; its parse is bounded
+                    // as if it had just been read.
+                    room: usize::try_from(page_room(body.len() as u64)).unwrap_or(usize::MAX),
                     body,
                     ..fetched
                 }),
@@ -378,9 +409,13 @@ impl IndexClient {
         // the budget shared with every other body in flight; a cap over the whole budget
         // becomes the budget, so one body alone over it fails naming the budget's variable.
         let cap = self.inner.budget.cap_within(self.cap(want, status));
+        // A page also reserves the memory its parsed files may take (`page_room`), so that
+        // pages being read and parsed together stay within the budget too.
+        let page = matches!(want, Want::Page);
         let reserve = match response.content_length() {
             // Refused by `read_capped` before a byte is read.
             Some(declared) if declared > cap.limit => 0,
+            Some(declared) if page => declared.saturating_add(page_room(declared)),
             Some(declared) => declared,
             None => cap.limit,
         };
@@ -389,9 +424,16 @@ impl IndexClient {
             BodyError::TooLarge(e) => Failure::TooLarge(e),
             BodyError::Transport { message, .. } => Failure::Transport(message),
         })?;
-        held.shrink_to(body.len() as u64);
+        let read = body.len() as u64;
+        held.shrink_to(if page {
+            read.saturating_add(page_room(read))
+        } else {
+            read
+        });
+        let room = usize::try_from(held.bytes().saturating_sub(read)).unwrap_or(usize::MAX);
         Ok(Fetched {
             _held: held,
+            room,
             url,
             status,
             content_type,

@@ -35,6 +35,14 @@ pub enum IndexError {
     /// An answer was larger than its cap; reading stopped there.
     #[error(transparent)]
     TooLarge(#[from] BodyTooLarge),
+    /// A page's files take more memory once parsed than its size allows; reading stopped at
+    /// the file that went over.
+    #[error("{url}: its first {files} files already take more than {limit} bytes of memory once read, the most a page of its size may take (16 times its size, within {budget})", budget = super::limits::INFLIGHT_ENV)]
+    PageTooLarge {
+        url: String,
+        files: usize,
+        limit: usize,
+    },
 }
 
 impl IndexError {
@@ -47,7 +55,10 @@ impl IndexError {
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
-            Self::Unreachable { .. } | Self::Status { .. } | Self::TooLarge(_)
+            Self::Unreachable { .. }
+                | Self::Status { .. }
+                | Self::TooLarge(_)
+                | Self::PageTooLarge { .. }
         )
     }
 }
@@ -73,6 +84,10 @@ impl From<IndexError> for AnalyzerError {
                 };
                 AnalyzerError::network(message).with_hint(hint)
             }
+            IndexError::PageTooLarge { .. } => AnalyzerError::network(message).with_hint(format!(
+                "a page of very many tiny links is refused as hostile; if the index is trusted, raise {} (e.g. 1GiB)",
+                super::limits::INFLIGHT_ENV
+            )),
             IndexError::Malformed { .. } | IndexError::Digest { .. } => {
                 AnalyzerError::network(message)
             }

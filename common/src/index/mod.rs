@@ -34,7 +34,7 @@ pub use error::IndexError;
 pub use limits::{FILE_ENV, INFLIGHT_ENV, IndexLimits, METADATA_ENV, PAGE_ENV, parse_size};
 pub use model::{CoreMetadataRef, Distribution, IndexFile, ProjectPage, Yanked};
 pub use netrc::{Credentials, Netrc};
-pub use page::parse_page;
+pub use page::{PageError, parse_page};
 pub use pep503::unescape as html_unescape;
 pub use pep691::JSON_CONTENT_TYPE;
 pub use ranges::{ByteRange, Ranged, check_sha256};

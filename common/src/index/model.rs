@@ -26,7 +26,7 @@ pub struct ProjectPage {
 }
 
 impl ProjectPage {
-    pub fn new(name: String, url: String, files: Vec<IndexFile>) -> Self {
+    pub fn new(name: String, url: String, mut files: Vec<IndexFile>) -> Self {
         let mut order: Vec<usize> = (0..files.len())
             .filter(|&i| files[i].version().is_some())
             .collect();
@@ -36,6 +36,11 @@ impl ProjectPage {
             match by_version.last_mut() {
                 Some((start, end)) if files[order[*start]].version() == files[file].version() => {
                     *end = position + 1;
+                    // The files of one version share one parsed version (a page lists tens of
+                    // files per release; each parsed version is an allocation of ~150 bytes).
+                    if let Some(first) = files[order[*start]].version().cloned() {
+                        files[file].distribution.share_version(&first);
+                    }
                 }
                 _ => by_version.push((position, position + 1)),
             }
@@ -81,13 +86,13 @@ impl ProjectPage {
 /// One file a project page links to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexFile {
-    pub filename: String,
+    pub filename: Box<str>,
     /// Absolute, resolved against the page URL, without the hash fragment.
-    pub url: String,
+    pub url: Box<str>,
     /// Hash algorithm (lower case, e.g. `sha256`) to lower-case hex digest.
-    pub hashes: BTreeMap<String, String>,
+    pub hashes: Hashes,
     /// `data-requires-python` / `requires-python`, HTML-unescaped.
-    pub requires_python: Option<String>,
+    pub requires_python: Option<Box<str>>,
     /// PEP 592: `Some` when the file is yanked.
     pub yanked: Option<Yanked>,
     /// PEP 658/714: `Some` when the index serves the file's core metadata at `<url>.metadata`.
@@ -102,7 +107,7 @@ pub struct IndexFile {
 impl IndexFile {
     /// The sha256 digest the index gives, lower-case hex.
     pub fn sha256(&self) -> Option<&str> {
-        self.hashes.get("sha256").map(String::as_str)
+        self.hashes.get("sha256")
     }
 
     pub fn version(&self) -> Option<&Version> {
@@ -111,6 +116,29 @@ impl IndexFile {
             Distribution::Sdist(s) => Some(s.version()),
             Distribution::Other => None,
         }
+    }
+
+    /// An estimate of the memory this file takes once parsed, in bytes: its fields, what they
+    /// hold on the heap, the allocator's share of each allocation, and its place in the page's
+    /// version index. Used to bound what a page may cost while it is read.
+    pub fn heap_bytes(&self) -> usize {
+        let text = |s: &str| s.len() + ALLOCATION_OVERHEAD;
+        std::mem::size_of::<Self>()
+            + 3 * std::mem::size_of::<usize>()
+            + text(&self.filename)
+            + text(&self.url)
+            + self.hashes.heap_bytes()
+            + self.requires_python.as_deref().map_or(0, text)
+            + self
+                .yanked
+                .as_ref()
+                .and_then(|y| y.reason.as_deref())
+                .map_or(0, text)
+            + self
+                .core_metadata
+                .as_ref()
+                .map_or(0, |c| c.hashes.heap_bytes())
+            + self.distribution.heap_bytes()
     }
 
     pub fn is_yanked(&self) -> bool {
@@ -134,8 +162,61 @@ pub struct Yanked {
 /// A PEP 658 metadata file exists; its hashes when the index gave them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CoreMetadataRef {
-    pub hashes: BTreeMap<String, String>,
+    pub hashes: Hashes,
 }
+
+/// A file's digests: algorithm (lower case) to lower-case hex digest, sorted by algorithm.
+///
+/// A boxed slice rather than a `BTreeMap`: a map of one entry allocates a whole B-tree leaf
+/// (some 550 bytes), which on a page of 10^6 files was half of the page's memory.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Hashes(Box<[(Box<str>, Box<str>)]>);
+
+impl Hashes {
+    /// The digest of `algorithm` (`sha256`), when the index gave one.
+    pub fn get(&self, algorithm: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|(a, _)| a.as_ref().cmp(algorithm))
+            .ok()
+            .map(|i| self.0[i].1.as_ref())
+    }
+
+    /// Algorithm and digest pairs, by algorithm.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(a, d)| (a.as_ref(), d.as_ref()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The bytes these digests hold on the heap (for a page's memory estimate).
+    pub fn heap_bytes(&self) -> usize {
+        self.0.len() * std::mem::size_of::<(Box<str>, Box<str>)>()
+            + self
+                .0
+                .iter()
+                .map(|(a, d)| a.len() + d.len() + 2 * ALLOCATION_OVERHEAD)
+                .sum::<usize>()
+    }
+}
+
+impl From<BTreeMap<String, String>> for Hashes {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        Self(
+            map.into_iter()
+                .map(|(a, d)| (a.into_boxed_str(), d.into_boxed_str()))
+                .collect(),
+        )
+    }
+}
+
+/// What the allocator adds to each allocation (its header and rounding), for estimates.
+const ALLOCATION_OVERHEAD: usize = 16;
 
 /// A filename read as a distribution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,7 +227,29 @@ pub enum Distribution {
     Other,
 }
 
+/// What one parsed version takes on the heap (pep440_rs keeps it behind an `Arc`), allocator's
+/// share included; an estimate, for [`IndexFile::heap_bytes`].
+const VERSION_BYTES: usize = 160;
+
 impl Distribution {
+    /// An estimate of what the parsed name holds on the heap (see [`IndexFile::heap_bytes`]).
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Self::Wheel(w) => VERSION_BYTES + w.heap_bytes() + 3 * ALLOCATION_OVERHEAD,
+            Self::Sdist(s) => VERSION_BYTES + s.name().len() + ALLOCATION_OVERHEAD,
+            Self::Other => 0,
+        }
+    }
+
+    /// Replaces the version by an equal one that shares its allocation.
+    fn share_version(&mut self, version: &Version) {
+        match self {
+            Self::Wheel(w) => w.share_version(version),
+            Self::Sdist(s) => s.share_version(version),
+            Self::Other => {}
+        }
+    }
+
     /// Parses `filename` of project `project` (sdist names need the project to split off the
     /// version when the name itself has dashes).
     pub fn parse(filename: &str, project: &str) -> Self {
@@ -176,8 +279,8 @@ mod tests {
             let _ = writeln!(html, "<a href=\"foo-1.{i}-py3-none-any.whl\">x</a>");
         }
         let url = reqwest::Url::parse("http://127.0.0.1:1/simple/foo/").expect("url");
-        let files =
-            super::super::parse_page(html.as_bytes(), "text/html", &url, "foo").expect("parses");
+        let files = super::super::parse_page(html.as_bytes(), "text/html", &url, "foo", usize::MAX)
+            .expect("parses");
         ProjectPage::new("foo".into(), url.to_string(), files)
     }
 

@@ -8,12 +8,17 @@ use std::collections::BTreeMap;
 use reqwest::Url;
 
 use super::model::{CoreMetadataRef, Distribution, IndexFile, Yanked};
+use super::page::{Files, PageError};
 use super::url::{filename_of, resolve_link};
 
-/// Reads the files of project `name` from the HTML of the page at `page_url`.
-pub fn parse_html(html: &str, page_url: &Url, name: &str) -> Result<Vec<IndexFile>, String> {
+/// Reads the files of project `name` from the HTML of the page at `page_url` into `files`.
+pub(super) fn parse_html(
+    html: &str,
+    page_url: &Url,
+    name: &str,
+    files: &mut Files,
+) -> Result<(), PageError> {
     let mut base = page_url.clone();
-    let mut files = Vec::new();
     for tag in tags(html) {
         match tag.name.as_str() {
             "base" => {
@@ -38,23 +43,23 @@ pub fn parse_html(html: &str, page_url: &Url, name: &str) -> Result<Vec<IndexFil
                 files.push(IndexFile {
                     size: None,
                     distribution: Distribution::parse(&filename, name),
-                    filename,
-                    url: url.to_string(),
-                    hashes,
+                    filename: filename.into(),
+                    url: url.as_str().into(),
+                    hashes: hashes.into(),
                     requires_python: tag
                         .attr("data-requires-python")
                         .filter(|s| !s.trim().is_empty())
-                        .map(str::to_owned),
+                        .map(Into::into),
                     yanked: tag.attr("data-yanked").map(|reason| Yanked {
                         reason: (!reason.is_empty()).then(|| reason.to_owned()),
                     }),
                     core_metadata: core.and_then(core_metadata_attr),
-                });
+                })?;
             }
             _ => {}
         }
     }
-    Ok(files)
+    Ok(())
 }
 
 /// `data-core-metadata="true"` or `="sha256=<hex>"`; `"false"` means there is none.
@@ -67,7 +72,9 @@ fn core_metadata_attr(value: &str) -> Option<CoreMetadataRef> {
     if let Some((algorithm, digest)) = value.split_once('=') {
         hashes.insert(algorithm.to_ascii_lowercase(), digest.to_ascii_lowercase());
     }
-    Some(CoreMetadataRef { hashes })
+    Some(CoreMetadataRef {
+        hashes: hashes.into(),
+    })
 }
 
 struct Tag {
@@ -214,6 +221,15 @@ pub fn unescape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// The page's files, unbounded.
+    fn parse_html(html: &str, page: &Url, name: &str) -> Result<Vec<IndexFile>, PageError> {
+        let mut files = Files::new(usize::MAX, 0);
+        super::parse_html(html, page, name, &mut files)?;
+        Ok(files.into_vec())
+    }
+
     #[test]
     fn a_tag_cut_off_by_the_end_of_the_page_is_no_panic() {
         // Found by the index_page fuzz target.
@@ -221,7 +237,23 @@ mod tests {
         assert!(parse_html("2<z=<zI", &url, "foo").is_ok());
     }
 
-    use super::*;
+    #[test]
+    fn reading_stops_once_the_files_take_more_than_the_bound() {
+        let url = Url::parse("http://127.0.0.1/simple/foo/").expect("url");
+        let html = "<a href=\"foo-1.0.tar.gz\">x</a>\n".repeat(10_000);
+        let mut files = Files::new(100_000, 0);
+        let Err(PageError::TooLarge { files: read, limit }) =
+            super::parse_html(&html, &url, "foo", &mut files)
+        else {
+            panic!("10,000 files do not fit 100,000 bytes");
+        };
+        assert_eq!(limit, 100_000);
+        assert!((100..1_000).contains(&read), "stopped early: {read} files");
+        assert_eq!(
+            parse_html(&html, &url, "foo").expect("unbounded").len(),
+            10_000
+        );
+    }
 
     const PAGE: &str = r#"<!DOCTYPE html>
 <html><head><title>Links for foo</title></head><body>
@@ -238,12 +270,15 @@ mod tests {
         let page = Url::parse("http://127.0.0.1:1/simple/foo/").expect("url");
         let files = parse_html(PAGE, &page, "foo").expect("parses");
         assert_eq!(files.len(), 4, "{files:#?}");
-        assert_eq!(files[0].url, "http://127.0.0.1:1/files/foo-1.0.tar.gz");
+        assert_eq!(&*files[0].url, "http://127.0.0.1:1/files/foo-1.0.tar.gz");
         assert_eq!(files[0].sha256(), Some("aa11"));
         assert_eq!(files[0].requires_python.as_deref(), Some(">=3.8,<4"));
         assert!(matches!(files[0].distribution, Distribution::Sdist(_)));
         assert_eq!(files[0].yanked, None);
-        assert_eq!(files[1].url, "http://127.0.0.2/f/foo-1.1-py3-none-any.whl");
+        assert_eq!(
+            &*files[1].url,
+            "http://127.0.0.2/f/foo-1.1-py3-none-any.whl"
+        );
         assert_eq!(
             files[1].yanked,
             Some(Yanked {
@@ -254,8 +289,7 @@ mod tests {
             files[1]
                 .core_metadata
                 .as_ref()
-                .and_then(|c| c.hashes.get("sha256"))
-                .map(String::as_str),
+                .and_then(|c| c.hashes.get("sha256")),
             Some("cc33")
         );
         assert_eq!(files[2].yanked, Some(Yanked { reason: None }));
@@ -267,7 +301,7 @@ mod tests {
             files[2].core_metadata_url().as_deref(),
             Some("http://127.0.0.1:1/simple/foo/foo-1.2-py3-none-any.whl.metadata")
         );
-        assert_eq!(files[3].filename, "foo-1.3.zip");
+        assert_eq!(&*files[3].filename, "foo-1.3.zip");
         assert_eq!(files[3].core_metadata, None);
         assert_eq!(
             files[3].version().map(ToString::to_string).as_deref(),
@@ -280,7 +314,7 @@ mod tests {
         let page = Url::parse("http://127.0.0.1:1/simple/foo/").expect("url");
         let html = r#"<base href="/mirror/"><a href="foo-1.0.tar.gz">x</a>"#;
         let files = parse_html(html, &page, "foo").expect("parses");
-        assert_eq!(files[0].url, "http://127.0.0.1:1/mirror/foo-1.0.tar.gz");
+        assert_eq!(&*files[0].url, "http://127.0.0.1:1/mirror/foo-1.0.tar.gz");
     }
 
     #[test]

@@ -4,19 +4,17 @@ use std::collections::BTreeMap;
 
 use reqwest::Url;
 use serde::Deserialize;
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::Value;
 
 use super::model::{CoreMetadataRef, Distribution, IndexFile, Yanked};
+use super::page::{Files, PageError};
 use super::url::resolve_link;
 
 /// The content type of PEP 691 JSON pages, version 1.
 pub const JSON_CONTENT_TYPE: &str = "application/vnd.pypi.simple.v1+json";
-
-#[derive(Deserialize)]
-struct Page {
-    #[serde(default)]
-    files: Vec<File>,
-}
 
 #[derive(Deserialize)]
 struct File {
@@ -37,48 +35,148 @@ struct File {
     size: Value,
 }
 
-/// Reads the files of project `name` from a PEP 691 JSON page fetched from `page_url`.
-pub fn parse_json(body: &[u8], page_url: &Url, name: &str) -> Result<Vec<IndexFile>, String> {
-    let page: Page =
-        serde_json::from_slice(body).map_err(|e| format!("not a PEP 691 page: {e}"))?;
-    page.files
-        .into_iter()
-        .map(|f| {
-            let (url, mut fragment_hashes) = resolve_link(page_url, &f.url)?;
-            fragment_hashes.extend(lower(f.hashes));
-            let core = if f.core_metadata.is_null() {
-                f.dist_info_metadata
+/// Reads the files of project `name` from a PEP 691 JSON page fetched from `page_url` into
+/// `files`. The `files` array streams: each entry becomes an [`IndexFile`] (and is counted
+/// against the bound) before the next is read, so the page is never held twice over.
+pub(super) fn parse_json(
+    body: &[u8],
+    page_url: &Url,
+    name: &str,
+    files: &mut Files,
+) -> Result<(), PageError> {
+    let mut stopped = None;
+    let seed = PageSeed {
+        page_url,
+        name,
+        files,
+        stopped: &mut stopped,
+    };
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    let parsed = seed.deserialize(&mut reader).and_then(|()| reader.end());
+    match (stopped, parsed) {
+        (Some(stop), _) => Err(stop),
+        (None, Ok(())) => Ok(()),
+        (None, Err(e)) => Err(PageError::Malformed(format!("not a PEP 691 page: {e}"))),
+    }
+}
+
+/// The page object: only `files` is read, the other keys are skipped.
+struct PageSeed<'a> {
+    page_url: &'a Url,
+    name: &'a str,
+    files: &'a mut Files,
+    /// Why reading stopped, when it was not the JSON's fault.
+    stopped: &'a mut Option<PageError>,
+}
+
+impl<'de> DeserializeSeed<'de> for PageSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PageSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a PEP 691 project page (an object with a `files` array)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "files" {
+                map.next_value_seed(FilesSeed {
+                    page_url: self.page_url,
+                    name: self.name,
+                    files: self.files,
+                    stopped: self.stopped,
+                })?;
             } else {
-                f.core_metadata
-            };
-            Ok(IndexFile {
-                size: f.size.as_u64(),
-                distribution: Distribution::parse(&f.filename, name),
-                filename: f.filename,
-                url: url.to_string(),
-                hashes: fragment_hashes,
-                requires_python: f.requires_python.filter(|s| !s.trim().is_empty()),
-                yanked: match f.yanked {
-                    Value::Bool(true) => Some(Yanked { reason: None }),
-                    Value::String(reason) => Some(Yanked {
-                        reason: (!reason.is_empty()).then_some(reason),
-                    }),
-                    _ => None,
-                },
-                core_metadata: match core {
-                    Value::Bool(true) => Some(CoreMetadataRef::default()),
-                    Value::Object(map) => Some(CoreMetadataRef {
-                        hashes: lower(
-                            map.into_iter()
-                                .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned())))
-                                .collect(),
-                        ),
-                    }),
-                    _ => None,
-                },
-            })
-        })
-        .collect()
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `files` array, one entry at a time.
+struct FilesSeed<'a> {
+    page_url: &'a Url,
+    name: &'a str,
+    files: &'a mut Files,
+    stopped: &'a mut Option<PageError>,
+}
+
+impl<'de> DeserializeSeed<'de> for FilesSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FilesSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of files")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(file) = seq.next_element::<File>()? {
+            let pushed = index_file(file, self.page_url, self.name)
+                .map_err(PageError::Malformed)
+                .and_then(|file| self.files.push(file));
+            if let Err(stop) = pushed {
+                *self.stopped = Some(stop);
+                return Err(A::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One entry of the `files` array as the index client keeps it.
+fn index_file(f: File, page_url: &Url, name: &str) -> Result<IndexFile, String> {
+    let (url, mut fragment_hashes) = resolve_link(page_url, &f.url)?;
+    fragment_hashes.extend(lower(f.hashes));
+    let core = if f.core_metadata.is_null() {
+        f.dist_info_metadata
+    } else {
+        f.core_metadata
+    };
+    Ok(IndexFile {
+        size: f.size.as_u64(),
+        distribution: Distribution::parse(&f.filename, name),
+        filename: f.filename.into(),
+        url: url.as_str().into(),
+        hashes: fragment_hashes.into(),
+        requires_python: f
+            .requires_python
+            .filter(|s| !s.trim().is_empty())
+            .map(Into::into),
+        yanked: match f.yanked {
+            Value::Bool(true) => Some(Yanked { reason: None }),
+            Value::String(reason) => Some(Yanked {
+                reason: (!reason.is_empty()).then_some(reason),
+            }),
+            _ => None,
+        },
+        core_metadata: match core {
+            Value::Bool(true) => Some(CoreMetadataRef::default()),
+            Value::Object(map) => Some(CoreMetadataRef {
+                hashes: lower(
+                    map.into_iter()
+                        .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned())))
+                        .collect(),
+                )
+                .into(),
+            }),
+            _ => None,
+        },
+    })
 }
 
 fn lower(hashes: BTreeMap<String, String>) -> BTreeMap<String, String> {
@@ -92,6 +190,45 @@ fn lower(hashes: BTreeMap<String, String>) -> BTreeMap<String, String> {
 mod tests {
     use super::*;
 
+    /// The page's files, unbounded.
+    fn parse_json(body: &[u8], page: &Url, name: &str) -> Result<Vec<IndexFile>, PageError> {
+        let mut files = Files::new(usize::MAX, 0);
+        super::parse_json(body, page, name, &mut files)?;
+        Ok(files.into_vec())
+    }
+
+    #[test]
+    fn the_files_array_streams_within_the_bound() {
+        let url = Url::parse("http://127.0.0.1/simple/foo/").expect("url");
+        let entry = r#"{"filename": "foo-1.0.tar.gz", "url": "foo-1.0.tar.gz"}"#;
+        let body = format!(
+            r#"{{"meta": {{"api-version": "1.0"}}, "files": [{}], "name": "foo"}}"#,
+            vec![entry; 10_000].join(",")
+        );
+        let mut files = Files::new(100_000, 0);
+        let Err(PageError::TooLarge { files: read, .. }) =
+            super::parse_json(body.as_bytes(), &url, "foo", &mut files)
+        else {
+            panic!("10,000 files do not fit 100,000 bytes");
+        };
+        assert!((100..1_000).contains(&read), "stopped early: {read} files");
+        assert_eq!(
+            parse_json(body.as_bytes(), &url, "foo")
+                .expect("unbounded")
+                .len(),
+            10_000
+        );
+        let Err(PageError::Malformed(message)) = parse_json(b"{\"files\": [1]}", &url, "foo")
+        else {
+            panic!("a number is no file");
+        };
+        assert!(message.starts_with("not a PEP 691 page"), "{message}");
+        assert!(
+            parse_json(b"{\"files\": []} x", &url, "foo").is_err(),
+            "trailing bytes"
+        );
+    }
+
     #[test]
     fn reads_files_and_their_facts() {
         let body = br#"{"meta": {"api-version": "1.1"}, "name": "foo", "files": [
@@ -102,7 +239,7 @@ mod tests {
         ]}"#;
         let page = Url::parse("http://127.0.0.1:1/simple/foo/").expect("url");
         let files = parse_json(body, &page, "foo").expect("parses");
-        assert_eq!(files[0].url, "http://127.0.0.1:1/files/foo-1.0.tar.gz");
+        assert_eq!(&*files[0].url, "http://127.0.0.1:1/files/foo-1.0.tar.gz");
         assert_eq!(files[0].sha256(), Some("aa"));
         assert_eq!(files[0].requires_python.as_deref(), Some(">=3.8"));
         assert_eq!(

@@ -56,7 +56,7 @@ async fn check_page(index: &TestIndex) {
     assert_eq!(page.files.len(), 3, "{:#?}", page.files);
     let sdist = &page.files[0];
     assert_eq!(
-        sdist.url,
+        &*sdist.url,
         format!("{}/files/foo-1.0.tar.gz", index.origin()),
         "relative link resolved"
     );
@@ -80,7 +80,7 @@ async fn check_page(index: &TestIndex) {
     assert_eq!(metadata.requires_dist(), ["bar>=1"]);
     let far = &page.files[2];
     assert_eq!(
-        far.url, "http://127.0.0.2:9/elsewhere/foo-1.2-py3-none-any.whl",
+        &*far.url, "http://127.0.0.2:9/elsewhere/foo-1.2-py3-none-any.whl",
         "absolute link kept"
     );
     assert_eq!(far.yanked, Some(Yanked { reason: None }));
@@ -117,7 +117,7 @@ async fn content_negotiation_prefers_json_and_takes_html() {
         .await
         .expect("html page");
     assert_eq!(
-        page.files[0].url,
+        &*page.files[0].url,
         format!("{}/f/plain-2.0.zip", index.origin())
     );
     index.route("/simple/bad/", 200, JSON_CONTENT_TYPE, b"{\"files\": 3}");
@@ -290,7 +290,7 @@ async fn many_pages_concurrently_in_request_order() {
         assert_eq!(request, &requests[i]);
         if i < 40 {
             assert_eq!(
-                page.as_ref().expect("page").files[0].filename,
+                &*page.as_ref().expect("page").files[0].filename,
                 format!("p{i}-1.0.tar.gz")
             );
         } else {

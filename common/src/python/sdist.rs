@@ -118,6 +118,12 @@ impl SdistFilename {
         &self.version
     }
 
+    /// Replaces the version by an equal one (a clone sharing its allocation).
+    pub(crate) fn share_version(&mut self, version: &Version) {
+        debug_assert_eq!(&self.version, version);
+        self.version = version.clone();
+    }
+
     /// The archive format.
     pub fn format(&self) -> SdistFormat {
         self.format

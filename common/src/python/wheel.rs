@@ -31,12 +31,16 @@ pub struct BuildTag {
 /// `py2.py3` are expanded), and the version is a valid PEP 440 version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WheelFilename {
-    name: String,
+    name: Box<str>,
     version: Version,
-    build: Option<BuildTag>,
-    python_tags: Vec<String>,
-    abi_tags: Vec<String>,
-    platform_tags: Vec<String>,
+    build: Option<Box<BuildTag>>,
+    /// `python-abi-platform` as the filename spells it (`cp311-cp311-manylinux_2_17_x86_64`),
+    /// one allocation rather than three vectors of strings: an index page lists up to millions
+    /// of wheels.
+    tags: Box<str>,
+    /// Where the ABI tags and the platform tags start in `tags`.
+    abi_at: u32,
+    platform_at: u32,
 }
 
 impl WheelFilename {
@@ -85,23 +89,22 @@ impl WheelFilename {
                 })
             })
             .transpose()?;
-        let tags = |set: &str, what: &str| -> Result<Vec<String>, WheelFilenameError> {
-            let tags: Vec<String> = set.split('.').map(str::to_owned).collect();
-            if tags
-                .iter()
+        for (set, what) in [(python, "python"), (abi, "ABI"), (platform, "platform")] {
+            if set
+                .split('.')
                 .any(|t| t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
             {
                 return Err(fail(&format!("the {what} tag set {set:?} is malformed")));
             }
-            Ok(tags)
-        };
+        }
+        let at = |len: usize| u32::try_from(len).map_err(|_| fail("the name is too long"));
         Ok(Self {
-            name: name.to_owned(),
+            name: name.into(),
             version,
-            build,
-            python_tags: tags(python, "python")?,
-            abi_tags: tags(abi, "ABI")?,
-            platform_tags: tags(platform, "platform")?,
+            build: build.map(Box::new),
+            abi_at: at(python.len() + 1)?,
+            platform_at: at(python.len() + abi.len() + 2)?,
+            tags: format!("{python}-{abi}-{platform}").into_boxed_str(),
         })
     }
 
@@ -120,36 +123,56 @@ impl WheelFilename {
         &self.version
     }
 
+    /// Replaces the version by an equal one (a clone sharing its allocation).
+    pub(crate) fn share_version(&mut self, version: &Version) {
+        debug_assert_eq!(&self.version, version);
+        self.version = version.clone();
+    }
+
     /// The build tag, if any.
     pub fn build(&self) -> Option<&BuildTag> {
-        self.build.as_ref()
+        self.build.as_deref()
+    }
+
+    /// The compressed tag sets as the filename spells them: `python-abi-platform`
+    /// (`py2.py3-none-any`).
+    pub fn tags(&self) -> &str {
+        &self.tags
     }
 
     /// Python tags (`cp311`, `py3`, ...).
-    pub fn python_tags(&self) -> &[String] {
-        &self.python_tags
+    pub fn python_tags(&self) -> std::str::Split<'_, char> {
+        self.tags[..self.abi_at as usize - 1].split('.')
     }
 
     /// ABI tags (`cp311`, `abi3`, `none`, ...).
-    pub fn abi_tags(&self) -> &[String] {
-        &self.abi_tags
+    pub fn abi_tags(&self) -> std::str::Split<'_, char> {
+        self.tags[self.abi_at as usize..self.platform_at as usize - 1].split('.')
     }
 
     /// Platform tags (`manylinux_2_17_x86_64`, `any`, ...).
-    pub fn platform_tags(&self) -> &[String] {
-        &self.platform_tags
+    pub fn platform_tags(&self) -> std::str::Split<'_, char> {
+        self.tags[self.platform_at as usize..].split('.')
+    }
+
+    /// The bytes this name holds on the heap, beyond the version (for a page's memory
+    /// estimate).
+    pub fn heap_bytes(&self) -> usize {
+        self.name.len()
+            + self.tags.len()
+            + self
+                .build
+                .as_ref()
+                .map_or(0, |b| std::mem::size_of::<BuildTag>() + b.suffix.len())
     }
 
     /// Whether any `python-abi-platform` combination of this wheel's tags runs in `env`.
     pub fn is_compatible(&self, env: &TargetEnvironment) -> bool {
-        self.platform_tags
-            .iter()
+        self.platform_tags()
             .any(|platform| platform_fits(platform, env.platform()))
-            && self.python_tags.iter().any(|python| {
-                self.abi_tags
-                    .iter()
-                    .any(|abi| python_abi_fits(python, abi, env))
-            })
+            && self
+                .python_tags()
+                .any(|python| self.abi_tags().any(|abi| python_abi_fits(python, abi, env)))
     }
 }
 
@@ -159,13 +182,7 @@ impl fmt::Display for WheelFilename {
         if let Some(build) = &self.build {
             write!(f, "-{}{}", build.number, build.suffix)?;
         }
-        write!(
-            f,
-            "-{}-{}-{}.whl",
-            self.python_tags.join("."),
-            self.abi_tags.join("."),
-            self.platform_tags.join(".")
-        )
+        write!(f, "-{}.whl", self.tags)
     }
 }
 
@@ -322,9 +339,10 @@ mod tests {
         let w = WheelFilename::parse("six-1.16.0-py2.py3-none-any.whl").unwrap();
         assert_eq!(w.name(), "six");
         assert_eq!(w.version().to_string(), "1.16.0");
-        assert_eq!(w.python_tags(), ["py2", "py3"]);
-        assert_eq!(w.abi_tags(), ["none"]);
-        assert_eq!(w.platform_tags(), ["any"]);
+        assert_eq!(w.python_tags().collect::<Vec<_>>(), ["py2", "py3"]);
+        assert_eq!(w.abi_tags().collect::<Vec<_>>(), ["none"]);
+        assert_eq!(w.platform_tags().collect::<Vec<_>>(), ["any"]);
+        assert_eq!(w.tags(), "py2.py3-none-any");
         assert_eq!(w.build(), None);
         assert_eq!(w.to_string(), "six-1.16.0-py2.py3-none-any.whl");
 
@@ -339,7 +357,7 @@ mod tests {
                 suffix: "local".into()
             })
         );
-        assert_eq!(w.platform_tags().len(), 2);
+        assert_eq!(w.platform_tags().count(), 2);
         let w = WheelFilename::parse("typing_extensions-4.4.0-py3-none-any.whl").unwrap();
         assert_eq!(w.normalized_name(), "typing-extensions");
     }
