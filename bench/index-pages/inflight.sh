@@ -3,7 +3,7 @@
 # (common/examples/hostile_pages.rs, on common::hostile::HostileServer) serves N pages of SIZE
 # bytes each without a declared length; the index client (common/examples/index_fetch.rs, the
 # shared analyzer harness) asks for all of them at once, 16 requests in flight, once with the
-# default in-flight budget (THOTH_INDEX_MAX_INFLIGHT_BYTES, 256 MiB) and once with a budget so
+# default in-flight budget (THOTH_INDEX_MAX_INFLIGHT_BYTES, 160 MiB) and once with a budget so
 # large that it never binds (what the client did before the budget existed). Peak memory by GNU
 # time. Not a test (the project has no timed tests): run it and put the figures in RESULTS.md.
 #

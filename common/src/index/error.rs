@@ -37,7 +37,7 @@ pub enum IndexError {
     TooLarge(#[from] BodyTooLarge),
     /// A page's files take more memory once parsed than its size allows; reading stopped at
     /// the file that went over.
-    #[error("{url}: its first {files} files already take more than {limit} bytes of memory once read, the most a page of its size may take (16 times its size, within {budget})", budget = super::limits::INFLIGHT_ENV)]
+    #[error("{url}: its first {files} files already take more than {limit} bytes of memory once read, all the room a page of its size gets (at most 16 times its size, within {budget}; for a page that declares no length, within what its body leaves of {page})", budget = super::limits::INFLIGHT_ENV, page = super::limits::PAGE_ENV)]
     PageTooLarge {
         url: String,
         files: usize,
