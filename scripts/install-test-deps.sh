@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need, idempotently: the Debian packages in .ci/apt-packages (real tools
 # make the fixtures and act as peers: a registry, skopeo, umoci, podman, rpm, ...) and the pinned
-# Python packages in .ci/pip-requirements (uv, moto, the SBOM validators, ...), and the Python 3.8
+# Python packages in .ci/pip-requirements (uv, moto, the SBOM validators, ...) in their own
+# virtual environment (scripts/test-tools-venv.sh), and the Python 3.8
 # environment with Thoth's own ingestion code (scripts/thoth-ingest/venv.sh). Packages already
 # present are left alone, so a second run installs nothing.
 #
@@ -37,13 +38,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [ -s .ci/pip-requirements ]; then
-  # pip itself checks what is installed; with every pin satisfied it downloads nothing.
-  if ! python3 -m pip install -q --disable-pip-version-check -r .ci/pip-requirements; then
-    echo "pip install -r .ci/pip-requirements failed (is python3 -m pip available?)" >&2
-    exit 1
-  fi
-fi
+# The pinned Python tools go into a virtual environment of their own, made once per set of
+# requirements (scripts/test-tools-venv.sh; scripts/test.sh puts it first on PATH).
+log "Python test tools: $(scripts/test-tools-venv.sh)"
 
 # Thoth's own ingestion code (thoth-storages, thoth-solver) for the thoth_ingest tests: a Python
 # 3.8 virtual environment built once per machine, cached outside the repository.

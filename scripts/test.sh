@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
+# The Python tools (moto, uv, the validators) come first on PATH, from their own environment.
+PATH="$(scripts/test-tools-venv.sh)/bin:$PATH"
+export PATH
 if [ "$#" -eq 0 ]; then
   exec cargo test --workspace --all-features
 fi
