@@ -20,7 +20,7 @@ pub(super) fn minor_from_name(name: &str) -> Option<String> {
 /// `"3.11"` from the `libpython3.11.so.1.0` an ELF interpreter needs.
 pub(super) fn minor_from_libpython(bytes: &[u8]) -> Option<String> {
     const NEEDLE: &[u8] = b"libpython";
-    let start = bytes.windows(NEEDLE.len()).position(|w| w == NEEDLE)? + NEEDLE.len();
+    let start = memchr::memmem::find(bytes, NEEDLE)? + NEEDLE.len();
     let tail = bytes.get(start..)?;
     let end = tail
         .iter()
@@ -41,8 +41,22 @@ pub(super) fn is_elf(bytes: &[u8]) -> bool {
 /// answer is given (a lone candidate), since libraries linked in carry version strings too.
 pub(super) fn full_version(bytes: &[u8], minor: Option<&str>) -> Option<String> {
     let mut candidates: Vec<&str> = Vec::new();
-    for chunk in bytes.split(|b| *b == 0) {
-        if chunk.len() > 200 || chunk.is_empty() {
+    let mut start = 0;
+    // The NUL-terminated strings of a binary of several MiB: found with memchr, and only those
+    // whose part before ` (` can hold a version (it starts with a digit, or ends with one or
+    // `+`: a version merged into the tail of a longer string) are read as text.
+    let ends = memchr::memchr_iter(0, bytes).chain(std::iter::once(bytes.len()));
+    for end in ends {
+        let chunk = &bytes[start..end];
+        start = end + 1;
+        if chunk.is_empty() || chunk.len() > 200 {
+            continue;
+        }
+        let head = memchr::memmem::find(chunk, b" (").map_or(chunk, |at| &chunk[..at]);
+        let (Some(first), Some(last)) = (head.first(), head.last()) else {
+            continue;
+        };
+        if !(first.is_ascii_digit() || last.is_ascii_digit() || *last == b'+') {
             continue;
         }
         let Ok(text) = std::str::from_utf8(chunk) else {
