@@ -167,10 +167,12 @@ fn attributes(text: &str) -> (Vec<(String, String)>, usize) {
                 value = unescape(&text[begin..i]);
             }
         }
-        if key.is_empty() {
-            i += 1;
-        } else {
+        if !key.is_empty() {
             attrs.push((key, value));
+        } else if i == start {
+            // Nothing read (the byte at `start` is an ASCII delimiter): step over it. Stepping
+            // after a value (`<a ="x"é`) could land inside the next character.
+            i += 1;
         }
     }
 }
@@ -235,6 +237,17 @@ mod tests {
         // Found by the index_page fuzz target.
         let url = Url::parse("http://127.0.0.1/simple/foo/").expect("url");
         assert!(parse_html("2<z=<zI", &url, "foo").is_ok());
+    }
+
+    #[test]
+    fn a_value_without_a_name_before_a_multibyte_character_is_no_panic() {
+        // Found by the index_page fuzz target (a key-less `="..."` followed by U+FFFD).
+        let url = Url::parse("http://127.0.0.1/simple/foo/").expect("url");
+        let html = ")<e A\u{fffd}/=\"\u{fffd}\u{fffd}=\"\u{fffd}=\"V";
+        assert!(parse_html(html, &url, "foo").is_ok());
+        let files = parse_html("<a =\"x\"\u{e9} href=\"foo-1.0.tar.gz\">", &url, "foo")
+            .expect("parses");
+        assert_eq!(files.len(), 1, "the attribute after it is still read");
     }
 
     #[test]
