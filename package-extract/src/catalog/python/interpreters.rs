@@ -47,6 +47,7 @@ const BIN_DIRS: [&str; 4] = ["/usr/bin", "/usr/local/bin", "/bin", "/opt/app-roo
 pub fn interpreters(tree: &FileTree) -> (Vec<PythonInterpreter>, Vec<String>) {
     let mut warnings = Vec::new();
     let mut found = Vec::new();
+    let mut scans = Scans::new();
     for (dir, venv) in bin_dirs(tree) {
         let names: Vec<ImagePath> = tree
             .children(&dir)
@@ -62,7 +63,7 @@ pub fn interpreters(tree: &FileTree) -> (Vec<PythonInterpreter>, Vec<String>) {
                 warnings.push(format!("{path}: dangling or looping link"));
             }
             let (version, version_source) =
-                match detect_version(tree, &path, venv.as_ref(), &mut warnings) {
+                match detect_version(tree, &path, venv.as_ref(), &mut scans, &mut warnings) {
                     Some((v, s)) => (Some(v), Some(s)),
                     None => (None, None),
                 };
@@ -117,10 +118,18 @@ fn bin_dirs(tree: &FileTree) -> BTreeMap<ImagePath, Option<ImagePath>> {
     out
 }
 
+/// What reading a binary gave, by the binary's real path and the minor version its name gave:
+/// `python3` and `python3.11` are one binary of several MiB, read once.
+type Scans = std::collections::HashMap<
+    (Option<ImagePath>, Option<String>),
+    Option<(String, VersionSource)>,
+>;
+
 fn detect_version(
     tree: &FileTree,
     path: &ImagePath,
     venv: Option<&ImagePath>,
+    scans: &mut Scans,
     warnings: &mut Vec<String>,
 ) -> Option<(String, VersionSource)> {
     if let Some(root) = venv {
@@ -133,15 +142,19 @@ fn detect_version(
     let real = tree.resolve(path);
     let real_name = real.as_ref().map_or(path.file_name(), |p| p.file_name());
     let name_minor = minor_from_name(real_name).or_else(|| minor_from_name(path.file_name()));
-    if let Some(bytes) = tree.content(path).filter(|b| is_elf(b)) {
-        let lib_minor = minor_from_libpython(bytes);
-        let minor = name_minor.as_deref().or(lib_minor.as_deref());
-        if let Some(v) = full_version(bytes, minor) {
-            return Some((format!("Python {v}"), VersionSource::Binary));
-        }
-        if let Some(m) = lib_minor {
-            return Some((format!("Python {m}"), VersionSource::Libpython));
-        }
+    let scanned = scans
+        .entry((real.clone(), name_minor.clone()))
+        .or_insert_with(|| {
+            let bytes = tree.content(path).filter(|b| is_elf(b))?;
+            let lib_minor = minor_from_libpython(bytes);
+            let minor = name_minor.as_deref().or(lib_minor.as_deref());
+            if let Some(v) = full_version(bytes, minor) {
+                return Some((format!("Python {v}"), VersionSource::Binary));
+            }
+            lib_minor.map(|m| (format!("Python {m}"), VersionSource::Libpython))
+        });
+    if let Some(found) = scanned {
+        return Some(found.clone());
     }
     name_minor.map(|m| (format!("Python {m}"), VersionSource::FileName))
 }

@@ -41,22 +41,25 @@ pub(super) fn is_elf(bytes: &[u8]) -> bool {
 /// answer is given (a lone candidate), since libraries linked in carry version strings too.
 pub(super) fn full_version(bytes: &[u8], minor: Option<&str>) -> Option<String> {
     let mut candidates: Vec<&str> = Vec::new();
-    let mut start = 0;
-    // The NUL-terminated strings of a binary of several MiB: found with memchr, and only those
-    // whose part before ` (` can hold a version (it starts with a digit, or ends with one or
-    // `+`: a version merged into the tail of a longer string) are read as text.
-    let ends = memchr::memchr_iter(0, bytes).chain(std::iter::once(bytes.len()));
-    for end in ends {
-        let chunk = &bytes[start..end];
-        start = end + 1;
-        if chunk.is_empty() || chunk.len() > 200 {
+    // Only the NUL-terminated strings that hold `2.` or `3.` at their start or after a space
+    // can give a version (the constant, `sys.version`'s form, or a version merged into the
+    // tail of a longer string): those places are found with memmem, and only their strings
+    // are read, in file order. A binary of several MiB has millions of NULs but few of these.
+    let mut hits: Vec<usize> = memchr::memmem::find_iter(bytes, b"3.")
+        .chain(memchr::memmem::find_iter(bytes, b"2."))
+        .filter(|&at| at == 0 || matches!(bytes[at - 1], 0 | b' '))
+        .collect();
+    hits.sort_unstable();
+    let mut read_up_to = 0;
+    for at in hits {
+        if at < read_up_to {
             continue;
         }
-        let head = memchr::memmem::find(chunk, b" (").map_or(chunk, |at| &chunk[..at]);
-        let (Some(first), Some(last)) = (head.first(), head.last()) else {
-            continue;
-        };
-        if !(first.is_ascii_digit() || last.is_ascii_digit() || *last == b'+') {
+        let start = memchr::memrchr(0, &bytes[..at]).map_or(0, |nul| nul + 1);
+        let end = memchr::memchr(0, &bytes[at..]).map_or(bytes.len(), |nul| at + nul);
+        read_up_to = end + 1;
+        let chunk = &bytes[start..end];
+        if chunk.len() > 200 {
             continue;
         }
         let Ok(text) = std::str::from_utf8(chunk) else {
