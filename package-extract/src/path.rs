@@ -44,6 +44,17 @@ impl ImagePath {
         (Self(format!("/{}", parts.join("/"))), clamped)
     }
 
+    /// `text` as a path when it already is normalised (what [`Self::normalize`] would give
+    /// back unchanged), without copying it; the text back otherwise.
+    pub fn from_normalized(text: String) -> Result<Self, String> {
+        let normal = text == "/"
+            || (text.starts_with('/')
+                && text[1..]
+                    .split('/')
+                    .all(|part| !matches!(part, "" | "." | "..")));
+        if normal { Ok(Self(text)) } else { Err(text) }
+    }
+
     /// Joins a single relative name, for building paths in code (`dir.child("METADATA")`).
     pub fn child(&self, name: &str) -> Self {
         self.join_clamped(name).0
@@ -114,6 +125,33 @@ impl serde::Serialize for ImagePath {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_normalized_takes_exactly_what_normalize_leaves_unchanged() {
+        for text in [
+            "/",
+            "/etc",
+            "/etc/os-release",
+            "",
+            "etc",
+            "/etc/",
+            "//etc",
+            "/./etc",
+            "/etc/..",
+            "/a/../b",
+            "/a/.b",
+            "/..a",
+            "/a//b",
+            "/a/b/.",
+        ] {
+            let unchanged = ImagePath::normalize(text).0.as_str() == text;
+            assert_eq!(
+                ImagePath::from_normalized(text.to_owned()).is_ok(),
+                unchanged,
+                "{text:?}"
+            );
+        }
+    }
 
     fn n(raw: &str) -> String {
         ImagePath::normalize(raw).0.to_string()

@@ -120,10 +120,8 @@ fn bin_dirs(tree: &FileTree) -> BTreeMap<ImagePath, Option<ImagePath>> {
 
 /// What reading a binary gave, by the binary's real path and the minor version its name gave:
 /// `python3` and `python3.11` are one binary of several MiB, read once.
-type Scans = std::collections::HashMap<
-    (Option<ImagePath>, Option<String>),
-    Option<(String, VersionSource)>,
->;
+type Scans =
+    std::collections::HashMap<(Option<ImagePath>, Option<String>), Option<(String, VersionSource)>>;
 
 fn detect_version(
     tree: &FileTree,
