@@ -3,7 +3,7 @@
 # then runs package-extract from inside it against the sample image and against the built
 # image itself.
 #
-#   scripts/container/build.sh [bases|image|check|all]     (default: all)
+#   scripts/container/build.sh [bases|image|check|all|clean]     (default: all)
 #
 #   bases  debootstrap a minimal Debian (the runtime base: ca-certificates, no compiler) and a
 #          second one with gcc, and copy this machine's Rust toolchain into the second (the
@@ -13,6 +13,11 @@
 #          localhost/thoth-analyzers:VERSION
 #   check  run package-extract inside the image against testdata/package-extract/sample-image
 #          and against the image itself (exported as an OCI layout); print a summary of each
+#   clean  remove the built image (the bases stay, for the next build)
+#
+# The bases are made once: `all` and `bases` reuse them when buildah has them (REBUILD_BASES=1
+# makes them again; the build base's tag names the Rust version copied into it). CI (.ci/run)
+# runs `all` then `clean`.
 #
 # Needs: buildah, debootstrap, git, cargo, python3; root (buildah with the vfs driver and the
 # chroot isolation works without a container runtime daemon). The Debian mirror is the one this
@@ -25,7 +30,7 @@ step=${1:-all}
 suite=${SUITE:-bookworm}
 WORK=${WORK:-/var/tmp/thoth-analyzers-container}
 runtime_base=localhost/thoth-analyzers/debian-runtime:$suite
-build_base=localhost/thoth-analyzers/rust-build:$suite
+build_base=localhost/thoth-analyzers/rust-build:$suite-$(rustc --version | cut -d' ' -f2)
 version=$(cd "$repo" && cargo metadata --no-deps --format-version 1 |
   python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "common"))')
 image=localhost/thoth-analyzers:$version
@@ -68,7 +73,15 @@ commit_rootfs() {
   echo "$name" >&2
 }
 
+have_image() {
+  "${bh[@]}" inspect --type image "$1" >/dev/null 2>&1
+}
+
 bases() {
+  if [ -z "${REBUILD_BASES:-}" ] && have_image "$runtime_base" && have_image "$build_base"; then
+    log "bases: $runtime_base and $build_base already made (REBUILD_BASES=1 remakes them)"
+    return
+  fi
   log "runtime base: debootstrap $suite (minbase + ca-certificates)"
   bootstrap "$WORK/runtime-rootfs" ca-certificates
   commit_rootfs "$WORK/runtime-rootfs" "$runtime_base"
@@ -159,10 +172,20 @@ for k, v in sorted(config.get("Labels", {}).items()):
   "${bh[@]}" rm "$ctr" >/dev/null
 }
 
+clean() {
+  log "remove $image"
+  "${bh[@]}" rm -a >/dev/null
+  if have_image "$image"; then
+    "${bh[@]}" rmi "$image" >/dev/null
+  fi
+  "${bh[@]}" rmi --prune >/dev/null 2>&1 || true
+}
+
 case "$step" in
   bases) bases ;;
   image) image ;;
   check) check ;;
   all) bases; image; check ;;
-  *) echo "usage: $0 [bases|image|check|all]" >&2; exit 2 ;;
+  clean) clean ;;
+  *) echo "usage: $0 [bases|image|check|all|clean]" >&2; exit 2 ;;
 esac

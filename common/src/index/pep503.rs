@@ -245,8 +245,8 @@ mod tests {
         let url = Url::parse("http://127.0.0.1/simple/foo/").expect("url");
         let html = ")<e A\u{fffd}/=\"\u{fffd}\u{fffd}=\"\u{fffd}=\"V";
         assert!(parse_html(html, &url, "foo").is_ok());
-        let files = parse_html("<a =\"x\"\u{e9} href=\"foo-1.0.tar.gz\">", &url, "foo")
-            .expect("parses");
+        let files =
+            parse_html("<a =\"x\"\u{e9} href=\"foo-1.0.tar.gz\">", &url, "foo").expect("parses");
         assert_eq!(files.len(), 1, "the attribute after it is still read");
     }
 
