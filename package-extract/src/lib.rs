@@ -233,10 +233,10 @@ pub fn analyze(cli: &Cli) -> Result<common::Analysis<Report>, AnalyzerError> {
     let timeout = Some(std::time::Duration::from_secs(args.timeout));
     // Never dropped: the process ends once the document is written, and freeing the tree's tens
     // of thousands of entries one by one took a tenth of a run served from the layer cache.
-    let walked = std::mem::ManuallyDrop::new(common::deadline::run_with_deadline(
-        timeout,
-        move || inventory::walk(&reference, &opts),
-    )?);
+    let walked =
+        std::mem::ManuallyDrop::new(common::deadline::run_with_deadline(timeout, move || {
+            inventory::walk(&reference, &opts)
+        })?);
     let report = build_report(&walked);
     let reference = source::reference::redact(&args.image);
     let summary = table::summary(&report, &reference);
