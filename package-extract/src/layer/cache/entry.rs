@@ -360,9 +360,12 @@ mod tests {
         };
         let bytes = encode("k", &walked()).expect("encode");
         let plain = zstd::bulk::decompress(&bytes[HEADER..], 1 << 20).expect("inflate");
-        assert!(decode("k", &reseal(&plain), 0).is_ok(), "resealed as is: accepted");
-        let json_len = usize::try_from(u64::from_le_bytes(plain[..8].try_into().expect("8")))
-            .expect("len");
+        assert!(
+            decode("k", &reseal(&plain), 0).is_ok(),
+            "resealed as is: accepted"
+        );
+        let json_len =
+            usize::try_from(u64::from_le_bytes(plain[..8].try_into().expect("8"))).expect("len");
         let mut long = plain.clone();
         long[..8].copy_from_slice(&u64::MAX.to_le_bytes());
         assert!(matches!(
