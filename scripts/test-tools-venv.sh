@@ -6,27 +6,25 @@
 # what happens to be installed on the machine. scripts/test.sh puts its bin first on PATH.
 #
 #   scripts/test-tools-venv.sh      # -> ~/.cache/thoth-analyzers/test-tools/<hash>
+#
+# THOTH_TEST_TOOLS_ROOT moves the cache, THOTH_TEST_TOOLS_PYTHON names the interpreter (python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/cached-venv.sh
 req=.ci/pip-requirements
-key="$(sha256sum "$req" | cut -c1-16)"
-root="${THOTH_TEST_TOOLS_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/thoth-analyzers/test-tools}"
-venv="$root/$key"
-if [ -x "$venv/bin/python3" ] && [ -f "$venv/.complete" ]; then
-  echo "$venv"
-  exit 0
-fi
 py="${THOTH_TEST_TOOLS_PYTHON:-python3}"
-rm -rf "$venv"
-mkdir -p "$root"
-if ! "$py" -m venv "$venv" >&2; then
-  echo "cannot make a virtual environment with $py: install Debian's python3-venv (scripts/install-test-deps.sh does)" >&2
+if ! "$py" -c 'import venv, ensurepip' 2>/dev/null; then
+  echo "$py cannot make a virtual environment: install Debian's python3-venv (scripts/install-test-deps.sh does)" >&2
   exit 1
 fi
-"$venv/bin/python3" -m pip install -q --disable-pip-version-check --upgrade pip >&2
-if ! "$venv/bin/python3" -m pip install -q --disable-pip-version-check -r "$req" >&2; then
-  echo "pip install -r $req into $venv failed (the package index must be reachable; pip's configuration applies)" >&2
-  exit 1
-fi
-touch "$venv/.complete"
-echo "$venv"
+
+install_tools() { # DIR PYTHON
+  "$1/bin/python3" -m pip install -q --disable-pip-version-check --upgrade pip
+  if ! "$1/bin/python3" -m pip install -q --disable-pip-version-check -r "$req"; then
+    echo "pip install -r $req failed (the package index must be reachable; pip's configuration applies)" >&2
+    return 1
+  fi
+}
+
+cached_venv "${THOTH_TEST_TOOLS_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/thoth-analyzers/test-tools}" \
+  "$py" install_tools "$req"

@@ -11,14 +11,13 @@
 # Python 3.8 is found as $THOTH_INGEST_PYTHON, else `python3.8` on PATH (pyenv's shim).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/../lib/cached-venv.sh"
 req="$here/requirements.txt"
 target_req="$here/solver-target-requirements.txt"
-key="$(cat "$req" "$target_req" | sha256sum | cut -c1-16)"
 root="${THOTH_INGEST_VENV_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/thoth-analyzers/thoth-ingest}"
-venv="$root/$key"
-
-if [ -x "$venv/bin/python" ] && [ -f "$venv/.complete" ]; then
-  echo "$venv/bin/python"
+key="$(cat "$req" "$target_req" | sha256sum | cut -c1-16)"
+if [ -x "$root/$key/bin/python" ] && [ -f "$root/$key/.complete" ]; then
+  echo "$root/$key/bin/python"
   exit 0
 fi
 
@@ -41,22 +40,10 @@ if [ ! -f /usr/include/fuzzy.h ]; then
   exit 1
 fi
 
-mkdir -p "$root"
-# One builder at a time: parallel test binaries may call this together.
-exec 9>"$root/.lock"
-flock 9
-if [ -x "$venv/bin/python" ] && [ -f "$venv/.complete" ]; then
-  echo "$venv/bin/python"
-  exit 0
-fi
-rm -rf "$venv.tmp"
-"$py" -m venv "$venv.tmp" >&2
-"$venv.tmp/bin/python" -m pip install -q --disable-pip-version-check -r "$req" >&2
-"$py" -m venv "$venv.tmp/solver-target" >&2
-"$venv.tmp/solver-target/bin/python" -m pip install -q --disable-pip-version-check -r "$target_req" >&2
-rm -rf "$venv"
-mv "$venv.tmp" "$venv"
-# A venv's scripts name their interpreter by absolute path: rewrite the tmp path.
-grep -rlF "$venv.tmp" "$venv/bin" "$venv/solver-target/bin" "$venv/pyvenv.cfg" "$venv/solver-target/pyvenv.cfg" 2>/dev/null | xargs -r sed -i "s#$venv.tmp#$venv#g"
-touch "$venv/.complete"
-echo "$venv/bin/python"
+install_thoth() { # DIR PYTHON
+  "$1/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+  "$2" -m venv "$1/solver-target"
+  "$1/solver-target/bin/python" -m pip install -q --disable-pip-version-check -r "$target_req"
+}
+
+echo "$(cached_venv "$root" "$py" install_thoth "$req" "$target_req")/bin/python"
