@@ -151,6 +151,25 @@ fn a_layer_with_a_million_entries_is_read_or_refused_by_the_limit() {
         doc["result"]["image_size_uncompressed"],
         (1_000_000u64 + 2) * 512
     );
+    // The bound for hostile layouts: under 1 GiB, measured on the child by GNU time.
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_package-extract"));
+    cmd.args(["extract-image", "-P", "-o"])
+        .arg(tmp.path().join("million.json"))
+        .arg("-i")
+        .arg(format!("oci:{}:latest", dir.display()))
+        .env_remove("THOTH_ANALYZER_OUTPUT");
+    let measured = common::hostile::measure(&cmd);
+    assert_eq!(measured.output.status.code(), Some(0));
+    eprintln!(
+        "a million entries: peak RSS {} MiB, {:.1} s",
+        measured.peak_rss_mib(),
+        measured.wall.as_secs_f64()
+    );
+    assert!(
+        measured.peak_rss_mib() < 1024,
+        "a million entries: peak RSS {} MiB",
+        measured.peak_rss_mib()
+    );
     let (out, doc) = run(&dir, &["--max-entries", "500000"]);
     input_error(&out, &doc, "more than 500000 entries");
 }
