@@ -97,10 +97,12 @@ fn all_output(m: &Measured) -> String {
     )
 }
 
-#[test]
-fn credentials_never_go_to_a_plain_http_realm_on_another_host() {
-    let realm = StandIn::start("127.0.0.2");
-    realm.route("/token", Reply::json(br#"{"token": "anonymous-token"}"#));
+/// A registry on 127.0.0.1 serving the honest image as `app:1`, whose `/v2/` asks for a bearer
+/// token from a plain-http realm on `realm_host` (its own port) that issues `token`.
+fn behind_http_realm(realm_host: &str, token: &str) -> (StandIn, StandIn) {
+    let realm = StandIn::start(realm_host);
+    let issued = serde_json::to_vec(&json!({ "token": token })).expect("json");
+    realm.route("/token", Reply::json(&issued));
     let registry = StandIn::start("127.0.0.1");
     let served = Served::new();
     served.route(
@@ -117,6 +119,12 @@ fn credentials_never_go_to_a_plain_http_realm_on_another_host() {
             ),
         ),
     );
+    (realm, registry)
+}
+
+#[test]
+fn credentials_never_go_to_a_plain_http_realm_on_another_host() {
+    let (realm, registry) = behind_http_realm("127.0.0.2", "anonymous-token");
     let creds = format!("alice:{SECRET}");
     let m = measure(&[
         "-i",
@@ -280,24 +288,7 @@ fn relay(tcp: std::net::TcpStream, config: std::sync::Arc<rustls::ServerConfig>,
 #[test]
 fn credentials_never_go_from_a_tls_registry_to_a_plain_http_realm() {
     // The realm is plain http on the same loopback host, another port.
-    let realm = StandIn::start("127.0.0.1");
-    realm.route("/token", Reply::json(br#"{"token": "anonymous-token"}"#));
-    let registry = StandIn::start("127.0.0.1");
-    let served = Served::new();
-    served.route(
-        &registry,
-        &served.manifest(served.config.len() as u64, &[served.layer.len() as u64]),
-    );
-    registry.route(
-        "/v2/",
-        Reply::status(401).header(
-            "WWW-Authenticate",
-            &format!(
-                r#"Bearer realm="http://{}/token",service="standin""#,
-                realm.addr
-            ),
-        ),
-    );
+    let (realm, registry) = behind_http_realm("127.0.0.1", "anonymous-token");
     let front = TlsFront::start(&registry.addr);
     // `127.1` is 127.0.0.1 to the URL parser, but not a spelling of loopback that the client
     // talks plain http to: it speaks TLS, as to any remote registry, and checks the
@@ -331,24 +322,7 @@ fn credentials_never_go_from_a_tls_registry_to_a_plain_http_realm() {
 
 #[test]
 fn a_realm_on_the_same_loopback_host_receives_the_credentials() {
-    let realm = StandIn::start("127.0.0.1");
-    realm.route("/token", Reply::json(br#"{"token": "issued-token"}"#));
-    let registry = StandIn::start("127.0.0.1");
-    let served = Served::new();
-    served.route(
-        &registry,
-        &served.manifest(served.config.len() as u64, &[served.layer.len() as u64]),
-    );
-    registry.route(
-        "/v2/",
-        Reply::status(401).header(
-            "WWW-Authenticate",
-            &format!(
-                r#"Bearer realm="http://{}/token",service="standin""#,
-                realm.addr
-            ),
-        ),
-    );
+    let (realm, registry) = behind_http_realm("127.0.0.1", "issued-token");
     let creds = format!("alice:{SECRET}");
     let m = measure(&["-i", &format!("{}/app:1", registry.addr), "-c", &creds]);
     assert_eq!(m.out.status.code(), Some(0), "{}", all_output(&m));
